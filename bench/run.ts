@@ -1,0 +1,79 @@
+// Runs every bench/*.bench.ts (or those named in BENCH_ONLY, comma-separated), prints their tables and writes
+// docs/benchmarks.md with the machine, date and commit. BENCH_SCALE (default 1) shrinks the sizes for a quick run.
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Bench, BenchTable } from './lib.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const scale = Number(process.env.BENCH_SCALE ?? '1');
+if (!(scale > 0 && scale <= 1)) throw new Error('BENCH_SCALE must be in (0, 1]');
+
+const files = readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.includes(f.replace('.bench.ts', '')))
+  .sort();
+
+const render = (t: BenchTable): string => {
+  const lines = [
+    `### ${t.title}`,
+    '',
+    t.description,
+    '',
+    `| ${t.columns.join(' | ')} |`,
+    `| ${t.columns.map(() => '---').join(' | ')} |`,
+  ];
+  for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
+  if (t.targets?.length) {
+    lines.push('', '| target | measured | met |', '| --- | --- | --- |');
+    for (const g of t.targets) lines.push(`| ${g.name} | ${g.value} | ${g.ok ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+};
+
+const sections: string[] = [];
+for (const file of files) {
+  const name = file.replace('.bench.ts', '');
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  process.stdout.write(`\n== ${name} ==\n`);
+  try {
+    const mod = (await import(path.join(root, 'bench', file))) as { default: Bench };
+    const tables = await mod.default({ dir, scale, log: (l) => process.stdout.write(`  ${l}\n`) });
+    for (const t of tables) {
+      const text = render(t);
+      process.stdout.write(`\n${text}\n`);
+      sections.push(text);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const commit = (() => {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: root }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (bench/run.ts). Every figure is measured next to a baseline taken in the same run on the same',
+  'machine, so the ratio matters more than the absolute number.',
+  '',
+  `- date: ${new Date().toISOString()}`,
+  `- commit: ${commit}`,
+  `- machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
+  `- Node.js ${process.version}; scale ${scale}${only.length ? `; only ${only.join(', ')}` : ''}`,
+  '',
+].join('\n');
+if (only.length === 0 && scale === 1) {
+  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), `${header}\n${sections.join('\n\n')}\n`);
+  process.stdout.write('\nwrote docs/benchmarks.md\n');
+} else {
+  process.stdout.write('\n(partial run: docs/benchmarks.md left unchanged)\n');
+}

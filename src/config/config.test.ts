@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, defaultRetrySchedule, loadConfig } from './index.ts';
+
+test('defaults', () => {
+  const c = loadConfig({}, '/srv');
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.port, 8080);
+  assert.equal(c.dataDir, '/srv/.insightflow');
+  assert.equal(c.importDir, '/srv/.insightflow/imports');
+  assert.equal(c.databaseUrl, undefined);
+  assert.deepEqual(c.allowedTargets, []);
+  assert.equal(c.rateLimit, 100);
+  assert.equal(c.retrySchedule, defaultRetrySchedule);
+  assert.equal(c.demo, true);
+  assert.ok(Object.isFrozen(c));
+});
+
+test('every variable is read', () => {
+  const c = loadConfig(
+    {
+      INSIGHTFLOW_HOST: '0.0.0.0',
+      INSIGHTFLOW_PORT: '9000',
+      INSIGHTFLOW_DATA_DIR: 'd',
+      INSIGHTFLOW_IMPORT_DIR: '/imports',
+      INSIGHTFLOW_DATABASE_URL: 'postgres://u@h/db',
+      INSIGHTFLOW_ADMIN_KEY: 'a-very-long-admin-key',
+      INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8, ::1, 10.1.2.3',
+      INSIGHTFLOW_RATE_LIMIT: '5',
+      INSIGHTFLOW_RETRY_SCHEDULE: '1s, 2m,500ms',
+      INSIGHTFLOW_DEMO: '0',
+    },
+    '/srv',
+  );
+  assert.equal(c.host, '0.0.0.0');
+  assert.equal(c.port, 9000);
+  assert.equal(c.dataDir, '/srv/d');
+  assert.equal(c.importDir, '/imports');
+  assert.equal(c.databaseUrl, 'postgres://u@h/db');
+  assert.equal(c.adminKey, 'a-very-long-admin-key');
+  assert.deepEqual(c.allowedTargets, ['127.0.0.0/8', '::1/128', '10.1.2.3/32']);
+  assert.equal(c.rateLimit, 5);
+  assert.equal(c.retrySchedule, '1s, 2m,500ms');
+  assert.equal(c.demo, false);
+});
+
+test('a bad value names its variable', () => {
+  const cases: Array<[Record<string, string>, string]> = [
+    [{ INSIGHTFLOW_PORT: 'eighty' }, 'INSIGHTFLOW_PORT'],
+    [{ INSIGHTFLOW_PORT: '70000' }, 'INSIGHTFLOW_PORT'],
+    [{ INSIGHTFLOW_DATABASE_URL: 'mysql://x' }, 'INSIGHTFLOW_DATABASE_URL'],
+    [{ INSIGHTFLOW_ADMIN_KEY: 'short' }, 'INSIGHTFLOW_ADMIN_KEY'],
+    [{ INSIGHTFLOW_ALLOWED_TARGETS: '10.0.0.0/99' }, 'INSIGHTFLOW_ALLOWED_TARGETS'],
+    [{ INSIGHTFLOW_ALLOWED_TARGETS: 'example.com' }, 'INSIGHTFLOW_ALLOWED_TARGETS'],
+    [{ INSIGHTFLOW_RATE_LIMIT: '0' }, 'INSIGHTFLOW_RATE_LIMIT'],
+    [{ INSIGHTFLOW_RETRY_SCHEDULE: '1s,soon' }, 'INSIGHTFLOW_RETRY_SCHEDULE'],
+    [{ INSIGHTFLOW_DEMO: 'maybe' }, 'INSIGHTFLOW_DEMO'],
+    [{ INSIGHTFLOW_LOG_LEVEL: 'loud' }, 'INSIGHTFLOW_LOG_LEVEL'],
+  ];
+  for (const [env, variable] of cases) {
+    assert.throws(
+      () => loadConfig(env, '/srv'),
+      (e: unknown) => e instanceof ConfigError && e.variable === variable && e.message.startsWith(variable),
+      JSON.stringify(env),
+    );
+  }
+});
+
+test('a config file supplies values the environment leaves unset', (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'insightflow.json');
+  writeFileSync(file, JSON.stringify({ INSIGHTFLOW_PORT: 9100, INSIGHTFLOW_RATE_LIMIT: 7 }));
+  const c = loadConfig({ INSIGHTFLOW_CONFIG: file, INSIGHTFLOW_RATE_LIMIT: '8' }, dir);
+  assert.equal(c.port, 9100);
+  assert.equal(c.rateLimit, 8);
+  writeFileSync(file, JSON.stringify({ PORT: 1 }));
+  assert.throws(() => loadConfig({ INSIGHTFLOW_CONFIG: file }, dir), /INSIGHTFLOW_CONFIG: unknown setting "PORT"/);
+});

@@ -1,0 +1,163 @@
+// All settings, read once at start from the environment (and an optional JSON config file), validated and frozen.
+// Only this module reads process.env. Each setting: meaning, unit, default — also listed in docs/operations.md.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import ipaddr from 'ipaddr.js';
+
+export interface Config {
+  /** Listen address. Default 127.0.0.1. */
+  host: string;
+  /** Listen port. Default 8080; 0 picks a free port. */
+  port: number;
+  /** Data directory holding the control store (SQLite) and the data store (DuckDB). Default ./.insightflow. */
+  dataDir: string;
+  /** The only folder whose files data sources may read by path. Default <dataDir>/imports. */
+  importDir: string;
+  /** postgres://… puts the control state on PostgreSQL; undefined = SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  /** Key given to the system administrator's connection on first start; undefined = generate and print once. */
+  adminKey: string | undefined;
+  /** CIDRs that webhook and flow targets may reach although private or loopback. Default none. */
+  allowedTargets: string[];
+  /** Calls per rolling 60 s per connection, unless the connection sets its own. Default 100. */
+  rateLimit: number;
+  /** Delivery retry delays, comma-separated durations. Default 1s,5s,30s,2m,10m,30m,1h,2h,4h,8h. */
+  retrySchedule: string;
+  /** Load the demo workspace on first start. Default true (INSIGHTFLOW_DEMO=0 turns it off). */
+  demo: boolean;
+  /** Log level: debug, info, warn, error, silent. Default info. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Largest accepted upload of a data source file, in bytes. Default 2 GiB. */
+  maxUploadBytes: number;
+  /** Largest accepted JSON request body, in bytes. Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Memory DuckDB may use per instance before spilling to disk, e.g. "1GB". Default 1GB. */
+  duckdbMemoryLimit: string;
+  /** Secret for signing partition links and encrypting stored passwords; default: generated once into the data dir. */
+  secretKey: string | undefined;
+}
+
+export const defaultRetrySchedule = '1s,5s,30s,2m,10m,30m,1h,2h,4h,8h';
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const int = (env: Env, name: string, def: number, min: number, max: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+};
+
+const bool = (env: Env, name: string, def: boolean): boolean => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be 1/0, true/false, yes/no or on/off, got "${raw}"`);
+};
+
+function cidrs(env: Env, name: string): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((item) => {
+    const s = item.trim();
+    try {
+      const withBits = s.includes('/') ? s : `${s}/${ipaddr.parse(s).kind() === 'ipv4' ? 32 : 128}`;
+      ipaddr.parseCIDR(withBits);
+      return withBits;
+    } catch {
+      throw new ConfigError(name, `"${s}" is not a CIDR such as 127.0.0.0/8 or ::1/128`);
+    }
+  });
+}
+
+function durations(env: Env, name: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return defaultRetrySchedule;
+  for (const item of raw.split(',')) {
+    if (!/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/.test(item)) {
+      throw new ConfigError(name, `"${item.trim()}" is not a duration such as 500ms, 5s, 2m, 1h or 1d`);
+    }
+  }
+  return raw;
+}
+
+/** Reads and validates the configuration. `env` defaults to process.env; a JSON file named by INSIGHTFLOW_CONFIG
+ * supplies values for variables the environment leaves unset. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const merged: Env = { ...readConfigFile(env, cwd), ...env };
+  const host = merged.INSIGHTFLOW_HOST || '127.0.0.1';
+  const dataDir = path.resolve(cwd, merged.INSIGHTFLOW_DATA_DIR || './.insightflow');
+  const importDir = path.resolve(cwd, merged.INSIGHTFLOW_IMPORT_DIR || path.join(dataDir, 'imports'));
+  const databaseUrl = merged.INSIGHTFLOW_DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('INSIGHTFLOW_DATABASE_URL', 'must start with postgres:// or postgresql://');
+  }
+  const adminKey = merged.INSIGHTFLOW_ADMIN_KEY || undefined;
+  if (adminKey !== undefined && (adminKey.length < 16 || /\s/.test(adminKey))) {
+    throw new ConfigError('INSIGHTFLOW_ADMIN_KEY', 'must be at least 16 characters without spaces');
+  }
+  const logLevel = (merged.INSIGHTFLOW_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('INSIGHTFLOW_LOG_LEVEL', `must be debug, info, warn, error or silent, got "${logLevel}"`);
+  }
+  const duckdbMemoryLimit = merged.INSIGHTFLOW_DUCKDB_MEMORY || '1GB';
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(duckdbMemoryLimit)) {
+    throw new ConfigError(
+      'INSIGHTFLOW_DUCKDB_MEMORY',
+      `must be a size such as 512MB or 2GB, got "${duckdbMemoryLimit}"`,
+    );
+  }
+  const secretKey = merged.INSIGHTFLOW_SECRET_KEY || undefined;
+  if (secretKey !== undefined && secretKey.length < 32) {
+    throw new ConfigError('INSIGHTFLOW_SECRET_KEY', 'must be at least 32 characters');
+  }
+  return Object.freeze({
+    host,
+    port: int(merged, 'INSIGHTFLOW_PORT', 8080, 0, 65535),
+    dataDir,
+    importDir,
+    databaseUrl,
+    adminKey,
+    allowedTargets: cidrs(merged, 'INSIGHTFLOW_ALLOWED_TARGETS'),
+    rateLimit: int(merged, 'INSIGHTFLOW_RATE_LIMIT', 100, 1, 1_000_000),
+    retrySchedule: durations(merged, 'INSIGHTFLOW_RETRY_SCHEDULE'),
+    demo: bool(merged, 'INSIGHTFLOW_DEMO', true),
+    logLevel,
+    maxUploadBytes: int(merged, 'INSIGHTFLOW_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    maxBodyBytes: int(merged, 'INSIGHTFLOW_MAX_BODY_BYTES', 1024 ** 2, 1024, 64 * 1024 ** 2),
+    duckdbMemoryLimit,
+    secretKey,
+  });
+}
+
+function readConfigFile(env: Env, cwd: string): Env {
+  const file = env.INSIGHTFLOW_CONFIG;
+  if (!file) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path.resolve(cwd, file), 'utf8'));
+  } catch (err) {
+    throw new ConfigError('INSIGHTFLOW_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('INSIGHTFLOW_CONFIG', 'must name a JSON file holding an object of INSIGHTFLOW_* variables');
+  }
+  const out: Env = {};
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!k.startsWith('INSIGHTFLOW_')) throw new ConfigError('INSIGHTFLOW_CONFIG', `unknown setting "${k}"`);
+    out[k] = String(v);
+  }
+  return out;
+}

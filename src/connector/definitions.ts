@@ -1,0 +1,21 @@
+// The generated API descriptions committed under docs/connector/: the connector definition (swagger.json), its
+// paconn properties (apiProperties.json) and the OpenAPI 3.1 description of the whole API (openapi.json).
+import type { Route } from '../http/route.ts';
+import { buildApiProperties } from './api-properties.ts';
+import type { JsonSchema } from './json-schema.ts';
+import { buildOpenApi } from './openapi.ts';
+import { buildSwagger, connectorRoutes } from './swagger.ts';
+
+/** Folder of the committed files, relative to the repository root. */
+export const definitionsDir = 'docs/connector';
+
+export function definitionFiles(routes: Route[]): Record<string, JsonSchema> {
+  const pageable = connectorRoutes(routes)
+    .filter((r) => r.connector?.pageable)
+    .map((r) => r.operationId);
+  return {
+    'swagger.json': buildSwagger(routes),
+    'apiProperties.json': buildApiProperties({ pageableOperations: pageable }),
+    'openapi.json': buildOpenApi(routes),
+  };
+}

@@ -1,0 +1,124 @@
+// The read actions: "Get entities", "Get items from an entity" (OData query → one page with @odata.nextLink) and
+// "Get item" (one row by primary key). The entity is resolved from the catalog once per request, so a read never
+// mixes two snapshots; if a publish drops that snapshot's table mid-request, the read starts again on the new one.
+import type { Clock } from '../core/clock.ts';
+import { AppError } from '../core/errors.ts';
+import type { DataStore, PublishedEntity } from '../datastore/index.ts';
+import { duckTypeOf, getEntity, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
+import type { ItemsQueryInput } from '../datastore/odata/index.ts';
+import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
+import type { Db } from '../store/index.ts';
+import { liveState, withLiveData } from './entity-source.ts';
+
+export interface ReadDeps {
+  db: Db;
+  dataStore: DataStore;
+  clock: Clock;
+}
+
+/** Times a read starts again after its snapshot was replaced under it. */
+const snapshotRetries = 3;
+
+const isDroppedTable = (err: unknown): boolean =>
+  err instanceof Error && /Catalog Error: Table with name .* does not exist/.test(err.message);
+
+async function requireEntity(db: Db, instanceId: string, name: string): Promise<PublishedEntity> {
+  const entity = await getEntity(db, instanceId, name);
+  if (!entity) throw new AppError('NotFound', `entity ${name} not found (GET …/manage/entities lists them)`);
+  return entity;
+}
+
+/** Runs `fn` on the entity as published now (with its live data), again on the new snapshot if one replaced it. */
+async function onSnapshot<T>(
+  deps: ReadDeps,
+  instanceId: string,
+  name: string,
+  fn: (entity: PublishedEntity, published: PublishedEntity) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const published = await requireEntity(deps.db, instanceId, name);
+    const now = deps.clock.now();
+    const entity = withLiveData(published, await liveState(deps.db, instanceId, name, now), now);
+    try {
+      return await fn(entity, published);
+    } catch (err) {
+      if (!isDroppedTable(err) || attempt >= snapshotRetries) throw err;
+    }
+  }
+}
+
+export interface EntityInfo {
+  name: string;
+  kind: string;
+  attributes: Array<{ name: string; type: string }>;
+  key: string[];
+  rowCount: number;
+  version: number;
+}
+
+export async function getEntities(db: Db, instanceId: string): Promise<EntityInfo[]> {
+  return (await listEntities(db, instanceId)).map((e) => ({
+    name: e.name,
+    kind: e.kind,
+    attributes: e.attributes,
+    key: e.key,
+    rowCount: e.rowCount,
+    version: e.version,
+  }));
+}
+
+export interface ItemsResponse {
+  '@odata.context': string;
+  '@odata.count'?: number;
+  value: Array<Record<string, unknown>>;
+  '@odata.nextLink'?: string;
+}
+
+/** One page of an entity's items. `url` is the request's absolute URL; the next link keeps its other parameters. */
+export async function getItems(
+  deps: ReadDeps,
+  instanceId: string,
+  name: string,
+  input: ItemsQueryInput,
+  url: URL,
+): Promise<ItemsResponse> {
+  const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
+  const data = await deps.dataStore.instance(instanceId);
+  const page = await onSnapshot(deps, instanceId, name, async (entity) => {
+    const q = compileItemsQuery(input, entity, { membershipTable: membership?.table });
+    return data.read((conn) => executeItemsQuery(conn, q));
+  });
+  const out: ItemsResponse = {
+    '@odata.context': `${url.origin}/v1/instances/${instanceId}/$metadata#${name}`,
+    ...(page.count !== null ? { '@odata.count': page.count } : {}),
+    value: page.value,
+  };
+  if (page.nextSkiptoken) {
+    const next = new URL(url);
+    next.searchParams.delete('$skip');
+    next.searchParams.set('$skiptoken', page.nextSkiptoken);
+    out['@odata.nextLink'] = next.toString();
+  }
+  return out;
+}
+
+/** One item by its primary key (a single key attribute, e.g. CustomerId). */
+export async function getItem(
+  deps: ReadDeps,
+  instanceId: string,
+  name: string,
+  key: string,
+): Promise<Record<string, unknown>> {
+  const data = await deps.dataStore.instance(instanceId);
+  return onSnapshot(deps, instanceId, name, async (entity) => {
+    const keyName = entity.key[0];
+    if (entity.key.length !== 1 || keyName === undefined)
+      throw new AppError('BadRequest', `${name} has no single key attribute; read its items with a $filter instead`);
+    const type = duckTypeOf((entity.attributes.find((a) => a.name === keyName) ?? { type: 'string' as const }).type);
+    const sql = `SELECT * FROM ${entity.table} AS t WHERE t.${quoteIdent(keyName)} = TRY_CAST(? AS ${type}) LIMIT 1`;
+    const rows = await data.read((conn) => queryRows(conn, sql, [key]));
+    const row = rows[0];
+    if (!row) throw new AppError('NotFound', `${name} ${key} not found`);
+    return toJsonRow(row, entity.attributes);
+  });
+}

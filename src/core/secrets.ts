@@ -1,0 +1,37 @@
+// The server secret: INSIGHTFLOW_SECRET_KEY, or a random key generated once into <data dir>/secret.key (mode 0600).
+// Used to encrypt stored passwords (AES-256-GCM) and to sign links.
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** 32 bytes derived from the configured secret, or from the generated key file. */
+export function resolveSecretKey(opts: { secretKey: string | undefined; dataDir: string }): Buffer {
+  let secret = opts.secretKey;
+  if (!secret) {
+    const file = path.join(opts.dataDir, 'secret.key');
+    if (!existsSync(file)) {
+      mkdirSync(opts.dataDir, { recursive: true });
+      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    }
+    secret = readFileSync(file, 'utf8').trim();
+  }
+  return createHash('sha256').update(`insightflow:${secret}`).digest();
+}
+
+/** "v1.<iv>.<tag>.<ciphertext>", base64url parts. */
+export function encryptText(key: Buffer, text: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const data = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return ['v1', iv, cipher.getAuthTag(), data]
+    .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+    .join('.');
+}
+
+export function decryptText(key: Buffer, sealed: string): string {
+  const [v, iv, tag, data] = sealed.split('.');
+  if (v !== 'v1' || !iv || !tag || data === undefined) throw new Error('not an encrypted value');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+}

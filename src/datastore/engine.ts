@@ -1,0 +1,159 @@
+// The DuckDB data store: one database file per instance in <dataDir>/data, so one instance never sees another's
+// tables. Entities live in versioned physical tables ("CrmContacts__v7"); the control store's entity catalog says
+// which version is published, so a refresh writes new tables and readers switch only when the catalog row changes.
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { Attribute, AttributeType } from './schema.ts';
+import { quoteIdent } from './schema.ts';
+
+export interface DataStoreOptions {
+  /** Folder for the per-instance DuckDB files and spill space. */
+  dir: string;
+  /** DuckDB memory limit per instance database, e.g. "1GB". */
+  memoryLimit: string;
+  /** DuckDB worker threads per database; default: all cores. */
+  threads?: number;
+  /** Read connections per instance; default 4. */
+  readers?: number;
+}
+
+export interface InstanceData {
+  /** Runs a read on one of the pooled read connections. */
+  read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Runs write work (ingest, unify, evaluate) on the instance's single writer connection, one at a time. */
+  write<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** Interrupts the statement the writer is running (used to cancel a job). */
+  interruptWriter(): void;
+}
+
+export interface DataStore {
+  instance(instanceId: string): Promise<InstanceData>;
+  /** Removes an instance's database file. */
+  dropInstance(instanceId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createDataStore(opts: DataStoreOptions): DataStore {
+  mkdirSync(opts.dir, { recursive: true });
+  const open = new Map<string, Promise<{ db: DuckDBInstance; data: InstanceData; conns: DuckDBConnection[] }>>();
+
+  const openInstance = async (instanceId: string) => {
+    if (!/^[A-Za-z0-9_-]+$/.test(instanceId)) throw new Error(`invalid instance id ${instanceId}`);
+    const tmp = path.join(opts.dir, `${instanceId}.tmp`);
+    mkdirSync(tmp, { recursive: true });
+    const db = await DuckDBInstance.create(path.join(opts.dir, `${instanceId}.duckdb`), {
+      memory_limit: opts.memoryLimit,
+      temp_directory: tmp,
+      ...(opts.threads ? { threads: String(opts.threads) } : {}),
+    });
+    const writer = await db.connect();
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < (opts.readers ?? 4); i++) readers.push(await db.connect());
+    const idle = [...readers];
+    const waiting: Array<(c: DuckDBConnection) => void> = [];
+    let writeChain: Promise<unknown> = Promise.resolve();
+    const data: InstanceData = {
+      read: async (fn) => {
+        const conn = idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve)));
+        try {
+          return await fn(conn);
+        } finally {
+          const next = waiting.shift();
+          if (next) next(conn);
+          else idle.push(conn);
+        }
+      },
+      write: (fn) => {
+        const out = writeChain.then(() => fn(writer));
+        writeChain = out.catch(() => undefined);
+        return out;
+      },
+      interruptWriter: () => writer.interrupt(),
+    };
+    return { db, data, conns: [writer, ...readers] };
+  };
+
+  return {
+    instance: async (instanceId) => {
+      let p = open.get(instanceId);
+      if (!p) {
+        p = openInstance(instanceId);
+        open.set(instanceId, p);
+        p.catch(() => open.delete(instanceId));
+      }
+      return (await p).data;
+    },
+    dropInstance: async (instanceId) => {
+      const p = open.get(instanceId);
+      open.delete(instanceId);
+      if (p) {
+        const { db, conns } = await p;
+        for (const c of conns) c.closeSync();
+        db.closeSync();
+      }
+      rmSync(path.join(opts.dir, `${instanceId}.duckdb`), { force: true });
+      rmSync(path.join(opts.dir, `${instanceId}.duckdb.wal`), { force: true });
+    },
+    close: async () => {
+      for (const p of open.values()) {
+        const { db, conns } = await p.catch(() => ({ db: undefined, conns: [] as DuckDBConnection[] }));
+        for (const c of conns) c.closeSync();
+        db?.closeSync();
+      }
+      open.clear();
+    },
+  };
+}
+
+/** Physical table name of one version of an entity. */
+export const physicalName = (entity: string, version: number): string => quoteIdent(`${entity}__v${version}`);
+
+/** Maps a DuckDB column type to an attribute type; anything not numeric, boolean or temporal is a string. */
+export function attributeTypeOf(duckType: string): AttributeType {
+  const t = duckType.toUpperCase();
+  if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/.test(t))
+    return 'integer';
+  if (/^(FLOAT|DOUBLE|REAL)$/.test(t) || t.startsWith('DECIMAL')) return 'decimal';
+  if (t === 'BOOLEAN') return 'boolean';
+  if (t === 'DATE') return 'date';
+  if (t.startsWith('TIMESTAMP')) return 'timestamp';
+  return 'string';
+}
+
+/** The DuckDB type that stores an attribute type. */
+export const duckTypeOf = (t: AttributeType): string =>
+  ({
+    integer: 'BIGINT',
+    decimal: 'DOUBLE',
+    boolean: 'BOOLEAN',
+    date: 'DATE',
+    timestamp: 'TIMESTAMP',
+    string: 'VARCHAR',
+  })[t];
+
+/** Column names and attribute types of a physical table. */
+export async function describeTable(conn: DuckDBConnection, table: string): Promise<Attribute[]> {
+  const r = await conn.runAndReadAll(`DESCRIBE ${table}`);
+  return r
+    .getRowObjectsJS()
+    .map((row) => ({ name: row.column_name as string, type: attributeTypeOf(row.column_type as string) }));
+}
+
+export async function countRows(conn: DuckDBConnection, table: string): Promise<number> {
+  const r = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table}`);
+  return Number(r.getRowObjectsJS()[0]?.n ?? 0);
+}
+
+export async function queryRows(
+  conn: DuckDBConnection,
+  sql: string,
+  params: DuckDBValue[] = [],
+): Promise<Record<string, unknown>[]> {
+  const r = await conn.runAndReadAll(sql, params);
+  return r.getRowObjectsJS();
+}
+
+export async function dropTable(conn: DuckDBConnection, table: string): Promise<void> {
+  await conn.run(`DROP TABLE IF EXISTS ${table}`);
+}

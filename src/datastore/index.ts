@@ -1,0 +1,4 @@
+// Public face of the data store: the DuckDB engine, entity schemas and the OData translator.
+export * from './engine.ts';
+export * from './schema.ts';
+export * from './catalog.ts';

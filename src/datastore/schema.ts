@@ -1,0 +1,42 @@
+// Types that describe the entities of the data store: what the API can read and what queries are checked against.
+
+/** Attribute types. Numbers and booleans come back as JSON numbers and booleans; dates and timestamps as ISO strings. */
+export type AttributeType = 'integer' | 'decimal' | 'boolean' | 'date' | 'timestamp' | 'string';
+
+export const attributeTypes: readonly AttributeType[] = [
+  'integer',
+  'decimal',
+  'boolean',
+  'date',
+  'timestamp',
+  'string',
+];
+
+export interface Attribute {
+  name: string;
+  type: AttributeType;
+}
+
+export type EntityKind = 'source' | 'unified' | 'conflation' | 'segmentMembership' | 'measure' | 'realtime';
+
+export interface EntitySchema {
+  name: string;
+  kind: EntityKind;
+  attributes: Attribute[];
+  /** Primary-key attribute names (one for most entities); the keyset-paging tiebreak. */
+  key: string[];
+}
+
+/** A published entity: its schema plus the physical DuckDB table that currently holds it. */
+export interface PublishedEntity extends EntitySchema {
+  /** Quoted, fully qualified physical table, safe to splice into SQL (e.g. "t_CrmContacts_v3"). */
+  table: string;
+  rowCount: number;
+  version: number;
+}
+
+/** Quote an SQL identifier for DuckDB. */
+export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** Entity and attribute names: letters, digits and underscores, starting with a letter, at most 64 characters. */
+export const namePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -1,0 +1,194 @@
+// The one outbound HTTP client for webhooks and flow steps. Resolve, check, connect to the checked address: the
+// connection's lookup resolves the host and refuses it if any address is not allowed, so DNS rebinding cannot slip a
+// private address in; literal addresses are checked before connecting. Redirects are never followed; connect and
+// response times are bounded; at most 4 KiB of a response is kept. Network failures are results, never throws.
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { AllowList } from './address-policy.ts';
+import { classifyAddress, isAddressAllowed } from './address-policy.ts';
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Time to establish the connection (TCP and TLS), ms; default 10,000. */
+  connectTimeoutMs?: number;
+  /** Time until the response headers, and again between body chunks, ms; default 15,000. The whole exchange is
+   * also bounded by connectTimeoutMs + 2 × responseTimeoutMs. */
+  responseTimeoutMs?: number;
+}
+
+export interface HttpResult {
+  /** null when no response arrived. */
+  statusCode: number | null;
+  /** Lower-case names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The first 4 KiB of the response body (UTF-8). */
+  body: string;
+  latencyMs: number;
+  /** Why the exchange failed: refused target, timeout, connection failure, a redirect (never followed), an invalid
+   * URL or request. A non-2xx answer alone is not an error here. */
+  error: {
+    code: 'TargetRefused' | 'Timeout' | 'ConnectionFailed' | 'Redirect' | 'InvalidUrl' | 'InvalidRequest';
+    message: string;
+  } | null;
+}
+
+/** Sends one request; never throws for network failures. */
+export type SendHttp = (req: HttpRequest) => Promise<HttpResult>;
+
+/** A sender with its connection pools; close() ends them. */
+export type HttpSender = SendHttp & { close(): Promise<void> };
+
+export interface HttpSenderOptions {
+  /** Networks targets may reach although not public (INSIGHTFLOW_ALLOWED_TARGETS). */
+  allowList: AllowList;
+  /** Kept-alive connections per origin; default 64. */
+  maxConnectionsPerOrigin?: number;
+}
+
+const maxBody = 4096;
+/** Bytes of a longer body read and dropped so the connection can be reused; beyond it the connection is closed. */
+const maxDrain = 64 * 1024;
+const defaultConnectMs = 10_000;
+const defaultResponseMs = 15_000;
+
+class RefusedError extends Error {}
+
+const deadlineError = (ms: number): Error =>
+  Object.assign(new Error(`no complete answer within ${ms} ms`), { name: 'TimeoutError' });
+
+type Lookup = (
+  hostname: string,
+  options: { all?: boolean; family?: number },
+  callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
+
+/** A dns.lookup that refuses a host when any of its addresses is not allowed, and hands net the checked ones. */
+function guardedLookup(allow: AllowList): Lookup {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const refused = addresses.find((a) => !isAddressAllowed(a.address, allow));
+      if (refused) {
+        const why = `${hostname} resolves to ${refused.address} (${classifyAddress(refused.address)})`;
+        return callback(new RefusedError(`${why}, which targets may not reach`), []);
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0] as LookupAddress;
+      return callback(null, first.address, first.family);
+    });
+  };
+}
+
+type Failure = NonNullable<HttpResult['error']>;
+
+/** Maps what undici or the lookup threw to a result error. */
+function failureOf(err: unknown): Failure {
+  const e = err as Error & { code?: string; cause?: unknown };
+  const refused = e instanceof RefusedError ? e : e.cause instanceof RefusedError ? e.cause : null;
+  if (refused) return { code: 'TargetRefused', message: refused.message };
+  const code = e.code ?? '';
+  const message = `${code ? `${code}: ` : ''}${e.message}`;
+  if (/TIMEOUT/i.test(code) || /timeout/i.test(e.name)) return { code: 'Timeout', message };
+  if (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED') return { code: 'InvalidRequest', message };
+  return { code: 'ConnectionFailed', message };
+}
+
+export function createHttpSender(opts: HttpSenderOptions): HttpSender {
+  const lookup = guardedLookup(opts.allowList);
+  // undici fixes the connect timeout per agent, so each distinct connectTimeoutMs gets its own pool.
+  const agents = new Map<number, Agent>();
+  const agentFor = (connectMs: number): Agent => {
+    let agent = agents.get(connectMs);
+    if (!agent) {
+      agent = new Agent({
+        connections: opts.maxConnectionsPerOrigin ?? 64,
+        keepAliveTimeout: 30_000,
+        connect: { timeout: connectMs, lookup: lookup as never },
+      });
+      agents.set(connectMs, agent);
+    }
+    return agent;
+  };
+
+  const send: SendHttp = async (req) => {
+    const t0 = performance.now();
+    const done = (r: Omit<HttpResult, 'latencyMs'>): HttpResult => ({
+      ...r,
+      latencyMs: Math.round((performance.now() - t0) * 100) / 100,
+    });
+    const fail = (error: Failure) => done({ statusCode: null, headers: {}, body: '', error });
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      return fail({ code: 'InvalidUrl', message: `"${req.url.slice(0, 200)}" is not a URL` });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return fail({ code: 'InvalidUrl', message: `only http and https URLs are sent, not ${url.protocol}` });
+    }
+    if (url.username || url.password) return fail({ code: 'InvalidUrl', message: 'the URL carries credentials' });
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) && !isAddressAllowed(host, opts.allowList)) {
+      return fail({ code: 'TargetRefused', message: `${host} is ${classifyAddress(host)}, which targets may not reach` });
+    }
+    const connectMs = req.connectTimeoutMs ?? defaultConnectMs;
+    const responseMs = req.responseTimeoutMs ?? defaultResponseMs;
+    const deadline = new AbortController();
+    const totalMs = connectMs + 2 * responseMs;
+    const timer = setTimeout(() => deadline.abort(deadlineError(totalMs)), totalMs);
+    try {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(url, {
+          dispatcher: agentFor(connectMs),
+          method: req.method as Dispatcher.HttpMethod,
+          headers: req.headers,
+          ...(req.body !== undefined ? { body: req.body } : {}),
+          headersTimeout: responseMs,
+          bodyTimeout: responseMs,
+          signal: deadline.signal,
+        });
+      } catch (err) {
+        return fail(failureOf(err));
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      }
+      const redirect = res.statusCode >= 300 && res.statusCode < 400;
+      const chunks: Buffer[] = [];
+      let error: Failure | null = redirect
+        ? { code: 'Redirect', message: `redirect to ${headers.location ?? '(no location)'} not followed` }
+        : null;
+      try {
+        let kept = 0;
+        let read = 0;
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+          if (kept < maxBody) {
+            const part = chunk.subarray(0, maxBody - kept);
+            chunks.push(part);
+            kept += part.length;
+          }
+          read += chunk.length;
+          if (read > maxDrain) break;
+        }
+      } catch (err) {
+        // The answer arrived; only its body failed. Keep the status so a 2xx still counts.
+        error ??= failureOf(err);
+      }
+      return done({ statusCode: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8'), error });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return Object.assign(send, {
+    close: async () => {
+      await Promise.all([...agents.values()].map((a) => a.close()));
+      agents.clear();
+    },
+  });
+}

@@ -1,0 +1,29 @@
+// The flow sink: inside the emitting transaction, an event for a flow's subscription becomes a flow run, due at once.
+// The run is executed by the flow worker after commit, so a crash between event and run loses no run.
+import type { Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
+import type { Sink } from '../events/index.ts';
+import { flowBySubscription, insertRun } from './flows.sql.ts';
+import { initialSteps } from './worker.ts';
+
+export function flowSink(opts: { clock: Clock; wake: () => void }): Sink {
+  return async (tx, envelope, sub) => {
+    const flow = await flowBySubscription(tx, sub.id);
+    if (!flow?.enabled) return;
+    const now = opts.clock.now().toISOString();
+    await insertRun(tx, {
+      id: newId('run'),
+      instanceId: flow.instanceId,
+      flowId: flow.id,
+      eventId: envelope.id,
+      status: 'running',
+      startedAt: now,
+      finishedAt: null,
+      attempts: 0,
+      nextAttemptAt: now,
+      steps: initialSteps(flow),
+      envelope,
+    });
+    tx.afterCommit(opts.wake);
+  };
+}

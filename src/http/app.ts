@@ -1,0 +1,167 @@
+// The HTTP application: request ids, authentication, per-connection rate limits, instance scoping, validation of
+// bodies and queries, and error mapping — applied uniformly to every route definition.
+import { Hono, type Context } from 'hono';
+import { AppError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { getInstance, hashKey, principalByKeyHash, allows, type Principal } from '../tenancy/index.ts';
+import { toErrorResponse, zodMessage } from './errors.ts';
+import type { Reply, Route } from './route.ts';
+import type { Services } from './services.ts';
+
+const honoPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
+
+function extractKey(c: Context): string | undefined {
+  const auth = c.req.header('authorization');
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    return m ? m[1] : undefined;
+  }
+  return c.req.header('api-key') ?? undefined;
+}
+
+/** The request's public URL, honouring the Host header (so nextLink and Location point back at this server). */
+export function requestUrl(c: Context): URL {
+  return new URL(c.req.url);
+}
+
+export function createApp(services: Services, routes: Route[]): Hono {
+  const app = new Hono();
+  const { log } = services;
+
+  app.onError((err, c) => {
+    const requestId = (c.get('requestId' as never) as string | undefined) ?? newId('req');
+    const { status, body, unexpected } = toErrorResponse(err, requestId);
+    if (unexpected)
+      log.error('unexpected error', {
+        requestId,
+        path: c.req.path,
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      });
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : newId('req');
+    c.set('requestId' as never, requestId as never);
+    c.header('x-request-id', requestId);
+    const t0 = performance.now();
+    await next();
+    const fields = {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - t0),
+    };
+    if (c.res.status >= 500) log.warn('request', fields);
+    else log.debug('request', fields);
+  });
+
+  for (const r of routes) {
+    app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
+      const requestId = c.get('requestId' as never) as string;
+      const principal = await authenticate(services, r, c);
+      const params = c.req.param() as Record<string, string>;
+      if (principal) await enforceScope(services, r, principal, params);
+      const query = parseQuery(r, c);
+      const body = await parseBody(services, r, c);
+      const reply = await r.handler({
+        params,
+        query,
+        body,
+        principal,
+        services,
+        requestId,
+        url: requestUrl(c),
+        hono: c,
+      });
+      if (reply instanceof Response) return reply;
+      return send(c, reply);
+    });
+  }
+  return app;
+}
+
+function send(c: Context, reply: Reply): Response {
+  for (const [k, v] of Object.entries(reply.headers ?? {})) c.header(k, v);
+  if (reply.status === 204 || reply.body === undefined) return c.body(null, reply.status as 204);
+  return c.json(reply.body as object, reply.status as 200);
+}
+
+async function authenticate(services: Services, r: Route, c: Context): Promise<Principal | null> {
+  if (r.access === 'public') return null;
+  const key = extractKey(c);
+  if (!key)
+    throw new AppError(
+      'Unauthorized',
+      'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
+    );
+  const principal = await principalByKeyHash(services.db, hashKey(key));
+  if (!principal) throw new AppError('Unauthorized', 'the API key is not valid');
+  const limit = principal.rateLimit ?? services.config.rateLimit;
+  const d = await services.rateLimiter.hit(principal.connectionId, limit, services.clock.now().getTime());
+  c.header('RateLimit-Policy', `"default";q=${limit};w=60`);
+  c.header('RateLimit', `"default";r=${d.remaining};t=${d.resetSeconds}`);
+  if (!d.allowed) {
+    c.header('Retry-After', String(d.resetSeconds));
+    throw new AppError(
+      'TooManyRequests',
+      `rate limit of ${limit} calls per 60 seconds exceeded; retry in ${d.resetSeconds} s`,
+    );
+  }
+  return principal;
+}
+
+async function enforceScope(services: Services, r: Route, p: Principal, params: Record<string, string>): Promise<void> {
+  if (r.access === 'systemAdmin') {
+    if (!p.systemAdmin) throw new AppError('Forbidden', 'only the system administrator may do this');
+    return;
+  }
+  const instanceId = params.instanceId;
+  if (instanceId === undefined || r.access === 'authenticated' || r.access === 'public') return;
+  if (!p.systemAdmin && p.instanceId !== instanceId) throw new AppError('NotFound', `instance ${instanceId} not found`);
+  if (!(await getInstance(services.db, instanceId))) throw new AppError('NotFound', `instance ${instanceId} not found`);
+  if (!allows(p, instanceId, r.access))
+    throw new AppError('Forbidden', `this needs the ${r.access} role; the connection has ${p.role}`);
+}
+
+function parseQuery(r: Route, c: Context): unknown {
+  if (!r.query) return {};
+  const raw = c.req.queries();
+  const flat: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v.length > 1) throw new AppError('BadRequest', `query parameter ${k} is given more than once`);
+    flat[k] = v[0] as string;
+  }
+  const parsed = r.query.safeParse(flat);
+  if (!parsed.success) throw new AppError('ValidationFailed', zodMessage(parsed.error, 'query'));
+  return parsed.data;
+}
+
+async function parseBody(services: Services, r: Route, c: Context): Promise<unknown> {
+  if (r.rawBody || !r.body) return undefined;
+  const type = c.req.header('content-type') ?? '';
+  const length = Number(c.req.header('content-length') ?? '0');
+  if (length > services.config.maxBodyBytes)
+    throw new AppError('PayloadTooLarge', `the request body is larger than ${services.config.maxBodyBytes} bytes`);
+  const text = await c.req.text();
+  if (Buffer.byteLength(text) > services.config.maxBodyBytes)
+    throw new AppError('PayloadTooLarge', `the request body is larger than ${services.config.maxBodyBytes} bytes`);
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    if (type && !/^application\/([\w.+-]*\+)?json\b/i.test(type))
+      throw new AppError('BadRequest', `the body must be JSON (content-type application/json), got ${type}`);
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new AppError('BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  const parsed = r.body.safeParse(json);
+  if (!parsed.success) throw new AppError('ValidationFailed', zodMessage(parsed.error, 'body'));
+  return parsed.data;
+}

@@ -1,0 +1,32 @@
+// The API descriptions, generated from the route definitions on each request: the Power Automate connector
+// definition (OpenAPI 2.0) pointing at this server, and the OpenAPI 3.1 description of the whole API.
+import { buildOpenApi } from '../../connector/openapi.ts';
+import { buildSwagger } from '../../connector/swagger.ts';
+import { ok, route } from '../route.ts';
+import { routes } from './index.ts';
+
+export const connectorRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/connector/swagger.json',
+    operationId: 'GetConnectorDefinition',
+    summary: 'Get the connector definition',
+    description: 'OpenAPI 2.0 with the Power Platform extensions; import it as a custom connector.',
+    tags: ['Connector'],
+    access: 'public',
+    responses: { 200: { description: 'The connector definition, with host set to this server.' } },
+    handler: async ({ url }) =>
+      ok(buildSwagger(routes, { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http' })),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/openapi.json',
+    operationId: 'GetOpenApi',
+    summary: 'Get the OpenAPI description',
+    description: 'OpenAPI 3.1 of every path of the API.',
+    tags: ['Connector'],
+    access: 'public',
+    responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
+    handler: async ({ url }) => ok(buildOpenApi(routes, { serverUrl: url.origin })),
+  }),
+];

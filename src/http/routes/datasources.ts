@@ -1,0 +1,138 @@
+// Data sources: CRUD, upload of file content, refresh.
+import { dropTable, unpublishEntity } from '../../datastore/index.ts';
+import { submitJob } from '../../jobs/index.ts';
+import {
+  createDataSource,
+  dataSourceIn,
+  dataSourcePatch,
+  listDataSources,
+  patchDataSource,
+  receiveContent,
+  removeDataSource,
+  requireDataSource,
+} from '../../sources/index.ts';
+import { accepted, created, list, noContent, ok, route } from '../route.ts';
+
+const base = '/v1/instances/{instanceId}/manage/datasources';
+
+export const dataSourceRoutes = [
+  route({
+    method: 'get',
+    path: base,
+    operationId: 'GetDataSources',
+    summary: 'Get data sources',
+    tags: ['Data sources'],
+    access: 'viewer',
+    responses: { 200: { description: 'The data sources with their status and last refresh.' } },
+    connector: { visibility: 'internal' },
+    handler: async ({ services, params }) => list(await listDataSources(services.db, params.instanceId as string)),
+  }),
+  route({
+    method: 'post',
+    path: base,
+    operationId: 'CreateDataSource',
+    summary: 'Add a data source',
+    tags: ['Data sources'],
+    access: 'contributor',
+    body: dataSourceIn,
+    responses: { 201: { description: 'The new data source (status notStarted).' } },
+    handler: async ({ services, params, body }) => {
+      const ds = await createDataSource(services.db, services.clock, params.instanceId as string, body);
+      return created(ds, `${base.replace('{instanceId}', ds.instanceId)}/${ds.id}`);
+    },
+  }),
+  route({
+    method: 'get',
+    path: `${base}/{dataSourceId}`,
+    operationId: 'GetDataSource',
+    summary: 'Get a data source',
+    tags: ['Data sources'],
+    access: 'viewer',
+    responses: { 200: { description: 'The data source.' } },
+    handler: async ({ services, params }) =>
+      ok(await requireDataSource(services.db, params.instanceId as string, params.dataSourceId as string)),
+  }),
+  route({
+    method: 'patch',
+    path: `${base}/{dataSourceId}`,
+    operationId: 'UpdateDataSource',
+    summary: 'Change a data source',
+    tags: ['Data sources'],
+    access: 'contributor',
+    body: dataSourcePatch,
+    responses: { 200: { description: 'The changed data source.' } },
+    handler: async ({ services, params, body }) =>
+      ok(
+        await patchDataSource(
+          services.db,
+          services.clock,
+          params.instanceId as string,
+          params.dataSourceId as string,
+          body,
+        ),
+      ),
+  }),
+  route({
+    method: 'delete',
+    path: `${base}/{dataSourceId}`,
+    operationId: 'DeleteDataSource',
+    summary: 'Delete a data source',
+    description: 'Deletes the data source and its published entity.',
+    tags: ['Data sources'],
+    access: 'contributor',
+    responses: { 204: { description: 'Deleted.' } },
+    handler: async ({ services, params }) => {
+      const instanceId = params.instanceId as string;
+      const table = await services.db.tx(async (tx) => {
+        const ds = await removeDataSource(tx, instanceId, params.dataSourceId as string);
+        return unpublishEntity(tx, instanceId, ds.entity);
+      });
+      if (table) {
+        const data = await services.dataStore.instance(instanceId);
+        await data.write((c) => dropTable(c, table));
+      }
+      return noContent();
+    },
+  }),
+  route({
+    method: 'put',
+    path: `${base}/{dataSourceId}/content`,
+    operationId: 'UploadDataSourceContent',
+    summary: 'Upload the file content of a data source',
+    description: "Streams the request body into the data source's upload file; refresh the data source to ingest it.",
+    tags: ['Data sources'],
+    access: 'contributor',
+    rawBody: { contentTypes: ['text/csv', 'application/x-ndjson', 'application/json', 'application/octet-stream'] },
+    responses: { 200: { description: 'The data source, with the number of bytes received.' } },
+    handler: async ({ services, params, hono }) =>
+      ok(
+        await receiveContent(services.db, services.clock, {
+          instanceId: params.instanceId as string,
+          id: params.dataSourceId as string,
+          importDir: services.config.importDir,
+          body: hono.req.raw.body,
+          maxBytes: services.config.maxUploadBytes,
+        }),
+      ),
+  }),
+  route({
+    method: 'post',
+    path: `${base}/{dataSourceId}/refresh`,
+    operationId: 'RefreshDataSource',
+    summary: 'Refresh a data source',
+    tags: ['Data sources'],
+    access: 'contributor',
+    responses: { 202: { description: 'The job that refreshes the data source.' } },
+    handler: async ({ services, params }) => {
+      const instanceId = params.instanceId as string;
+      const ds = await requireDataSource(services.db, instanceId, params.dataSourceId as string);
+      const job = await submitJob(
+        services.jobs,
+        instanceId,
+        { operationType: 'ingestion', identifiers: [ds.id] },
+        'onDemand',
+      );
+      return accepted(job, `/v1/instances/${instanceId}/jobs/${job.id}`);
+    },
+  }),
+];

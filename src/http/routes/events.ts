@@ -1,0 +1,73 @@
+// The polling feed: an instance's events oldest first, after an opaque cursor. 200 with events and the next cursor,
+// or 202 when nothing is new; Location is the next poll's URL and Retry-After how long to wait (the Logic Apps /
+// Power Automate polling trigger pattern).
+import { z } from 'zod';
+import { eventTypes, isEventType, readEvents, type EventType } from '../../events/index.ts';
+import { route, type Reply } from '../route.ts';
+
+/** Events per page. */
+export const feedPageSize = 100;
+/** Seconds a client should wait before polling again when it has caught up. */
+export const feedIdleRetryAfter = 5;
+
+const nextPoll = (url: URL, type: EventType | undefined, cursor: string): string => {
+  const next = new URL(url.pathname, url.origin);
+  if (type) next.searchParams.set('type', type);
+  next.searchParams.set('after', cursor);
+  return next.toString();
+};
+
+export const eventRoutes = [
+  route({
+    method: 'get',
+    path: '/v1/instances/{instanceId}/events',
+    operationId: 'GetEvents',
+    summary: 'Poll for events',
+    description:
+      'Events of the instance after the cursor, oldest first (without a cursor: from the oldest retained event). 202 when nothing is new. Follow the Location header to poll again after Retry-After seconds.',
+    tags: ['Events'],
+    access: 'viewer',
+    query: z.strictObject({
+      type: z
+        .string()
+        .refine(isEventType, { message: `must be one of ${eventTypes.join(', ')}` })
+        .optional(),
+      after: z
+        .string()
+        .regex(/^\d{1,18}$/, 'must be a cursor returned by an earlier poll')
+        .optional(),
+    }),
+    responses: {
+      200: { description: '{value: [events], cursor}' },
+      202: { description: 'Nothing new yet.' },
+    },
+    handler: async ({ services, params, query, url }): Promise<Reply> => {
+      const type = query.type as EventType | undefined;
+      const after = query.after ?? '0';
+      const events = await readEvents(services.db, params.instanceId as string, {
+        after: Number(after),
+        type,
+        limit: feedPageSize,
+      });
+      const last = events.at(-1);
+      if (!last) {
+        return {
+          status: 202,
+          headers: { location: nextPoll(url, type, after), 'retry-after': String(feedIdleRetryAfter) },
+        };
+      }
+      const cursor = String(last.position);
+      return {
+        status: 200,
+        body: {
+          value: events.map((e) => ({ id: e.id, type: e.type, time: e.time, instanceId: e.instanceId, data: e.data })),
+          cursor,
+        },
+        headers: {
+          location: nextPoll(url, type, cursor),
+          'retry-after': events.length === feedPageSize ? '0' : String(feedIdleRetryAfter),
+        },
+      };
+    },
+  }),
+];

@@ -1,0 +1,29 @@
+// Every route of the API, in the order they appear in the API descriptions.
+import type { Route } from '../route.ts';
+import { connectorRoutes } from './connector.ts';
+import { dataRoutes } from './data.ts';
+import { dataSourceRoutes } from './datasources.ts';
+import { eventRoutes } from './events.ts';
+import { entityRoutes } from './entities.ts';
+import { flowRoutes } from './flows.ts';
+import { jobRoutes } from './jobs.ts';
+import { scheduleRoutes } from './schedule.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
+import { statusReportRoutes } from './status-report.ts';
+import { unificationRoutes } from './unification.ts';
+import { systemRoutes } from './system.ts';
+
+export const routes: Route[] = [
+  ...systemRoutes,
+  ...dataSourceRoutes,
+  ...jobRoutes,
+  ...scheduleRoutes,
+  ...unificationRoutes,
+  ...flowRoutes,
+  ...subscriptionRoutes,
+  ...eventRoutes,
+  ...entityRoutes,
+  ...dataRoutes,
+  ...statusReportRoutes,
+  ...connectorRoutes,
+];

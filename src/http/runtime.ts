@@ -1,0 +1,217 @@
+// Wiring: opens the stores, builds the services, starts the workers and the HTTP server; stops them in order.
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from '../config/index.ts';
+import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { AppError, TaskError } from '../core/errors.ts';
+import { resolveSecretKey } from '../core/secrets.ts';
+import { parseAllowedTargets } from '../delivery/address-policy.ts';
+import { createHttpSender } from '../delivery/http-sender.ts';
+import { checkMeasureDimension } from '../delivery/measure-dimension.ts';
+import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
+import { webhookSink } from '../delivery/sink.ts';
+import { createDeliveryWorker } from '../delivery/worker.ts';
+import { emailSettingsForSending } from '../flows/email-settings.ts';
+import { checkedSmtpAddress, createMailer } from '../flows/mailer.ts';
+import { flowSink } from '../flows/sink.ts';
+import { StepError } from '../flows/steps/index.ts';
+import { createFlowWorker } from '../flows/worker.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { createDataStore, getEntity } from '../datastore/index.ts';
+import { compileItemsQuery, defaultTop, executeItemsQuery } from '../datastore/odata/index.ts';
+import { createOutbox } from '../events/index.ts';
+import type { TaskExecutor } from '../jobs/index.ts';
+import {
+  createJobRunner,
+  createScheduler,
+  emitFullRefreshCompleted,
+  ingestionTask,
+  publishTask,
+  unificationTask,
+} from '../jobs/index.ts';
+import { listDataSources } from '../sources/index.ts';
+import { openStore } from '../store/index.ts';
+import { bootstrap } from '../tenancy/index.ts';
+import { loadDemo } from '../demo/load.ts';
+import { createApp } from './app.ts';
+import { routes } from './routes/index.ts';
+import type { Services } from './services.ts';
+
+export interface Runtime {
+  services: Services;
+  /** The bound address, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** The system administrator's key, when it was generated on this start. */
+  generatedAdminKey: string | undefined;
+  /** Settles when the demo workspace has been loaded (at once when there is none to load). */
+  demo: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const notYetAvailable = (what: string): TaskExecutor => ({
+  run: async () => {
+    throw new TaskError('NotAvailable', `${what} is not available in this build`);
+  },
+});
+
+export async function createServices(
+  config: Readonly<Config>,
+  opts: { clock?: Clock; log?: Logger; schema?: string } = {},
+): Promise<Services> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    ...(opts.schema ? { schema: opts.schema } : {}),
+  });
+  const dataStore = createDataStore({ dir: path.join(config.dataDir, 'data'), memoryLimit: config.duckdbMemoryLimit });
+  const allowList = parseAllowedTargets(config.allowedTargets);
+  const sender = createHttpSender({ allowList });
+  const secretKey = resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  let wakeFlows = (): void => undefined;
+  let wakeDeliveries = (): void => undefined;
+  const deliverySink = webhookSink({ clock, wake: () => wakeDeliveries() });
+  const outbox = createOutbox({
+    clock,
+    sinks: { flow: flowSink({ clock, wake: () => wakeFlows() }), webhook: deliverySink, powerautomate: deliverySink },
+  });
+  const runner = createJobRunner({
+    db,
+    dataStore,
+    outbox,
+    clock,
+    log,
+    executors: {
+      ingestion: ingestionTask({ dataStore, importDir: config.importDir }),
+      unification: unificationTask(),
+      segment: notYetAvailable('Segment evaluation'),
+      measure: notYetAvailable('Measure evaluation'),
+      publish: publishTask({ dataStore }),
+    },
+    onJobFinished: (tx, job) => emitFullRefreshCompleted(tx, outbox, job),
+  });
+  const jobs = {
+    db,
+    clock,
+    planInputs: async (tx: typeof db, instanceId: string) => ({
+      dataSources: await listDataSources(tx, instanceId),
+      segments: [],
+      measures: [],
+    }),
+    onSubmitted: () => runner.wake(),
+  };
+  const rateLimiter = db.dialect === 'postgres' ? sharedRateLimiter(db) : memoryRateLimiter();
+  const scheduler = createScheduler({ db, clock, log, jobs });
+  const flowWorker = createFlowWorker({
+    db,
+    clock,
+    log,
+    services: async (instanceId) => ({
+      send: sender,
+      sendMail: async (msg) => {
+        const settings = await emailSettingsForSending(db, secretKey, instanceId);
+        if (!settings)
+          throw new StepError(
+            'NotConfigured',
+            'no e-mail settings: PUT /v1/instances/{instanceId}/manage/settings/email first',
+          );
+        return createMailer(settings, allowList)(msg);
+      },
+      readItems: async (q) => {
+        const entity = await getEntity(db, instanceId, q.entity);
+        if (!entity) throw new StepError('NotFound', `entity ${q.entity} is not published`);
+        const membership = await getEntity(db, instanceId, 'SegmentMembership');
+        const query = compileItemsQuery(
+          { filter: q.filter, select: q.select, top: String(q.top ?? defaultTop) },
+          entity,
+          { membershipTable: membership?.table },
+        );
+        const data = await dataStore.instance(instanceId);
+        const page = await data.read((conn) => executeItemsQuery(conn, query));
+        return { value: page.value };
+      },
+    }),
+  });
+  wakeFlows = () => flowWorker.wake();
+  const deliveryWorker = createDeliveryWorker({
+    db,
+    clock,
+    log,
+    send: sender,
+    schedule: parseRetrySchedule(config.retrySchedule),
+  });
+  wakeDeliveries = () => deliveryWorker.wake();
+  const checkSmtpHost = async (host: string) => {
+    await checkedSmtpAddress(host, allowList).catch((err: unknown) => {
+      if (err instanceof StepError && err.code === 'TargetRefused') throw new AppError('TargetRefused', err.message);
+    });
+  };
+  return {
+    config,
+    db,
+    dataStore,
+    clock,
+    log,
+    outbox,
+    runner,
+    scheduler,
+    jobs,
+    rateLimiter,
+    sender,
+    flowDeps: { db, clock, checkMeasureDimension },
+    flowWorker,
+    deliveryWorker,
+    webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension },
+    secretKey,
+    checkSmtpHost,
+  };
+}
+
+export async function startRuntime(
+  config: Readonly<Config>,
+  opts: { clock?: Clock; log?: Logger; schema?: string } = {},
+): Promise<Runtime> {
+  const services = await createServices(config, opts);
+  const { db, log } = services;
+  const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey });
+  await services.runner.recover({ multiNode: db.dialect === 'postgres' });
+  services.runner.start();
+  services.scheduler.start();
+  services.flowWorker.start();
+  const app = createApp(services, routes);
+  const server: ServerType = await new Promise((resolve) => {
+    // 32 KiB of request head, so that OData URLs of 16 KiB pass; longer heads get 431 from node:http.
+    const s = serve(
+      { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 32 * 1024 } },
+      () => resolve(s),
+    );
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info('listening', { url, store: db.dialect });
+  await services.deliveryWorker.start();
+  const demo = config.demo && boot.createdDefault ? loadDemo(app, services) : Promise.resolve();
+  return {
+    services,
+    url,
+    generatedAdminKey: boot.generatedKey,
+    demo,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+      await demo;
+      await services.scheduler.stop();
+      await services.runner.stop();
+      await services.flowWorker.stop();
+      await services.deliveryWorker.stop();
+      await services.sender.close();
+      await services.dataStore.close();
+      await db.close();
+    },
+  };
+}

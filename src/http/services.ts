@@ -1,0 +1,38 @@
+// Everything the routes use, wired once at start (src/http/runtime.ts) and passed in; no container.
+import type { Config } from '../config/index.ts';
+import type { RateLimiter } from '../connector/rate-limit.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/log.ts';
+import type { DataStore } from '../datastore/index.ts';
+import type { Outbox } from '../events/index.ts';
+import type { JobRunner, JobServiceDeps, Scheduler } from '../jobs/index.ts';
+import type { HttpSender } from '../delivery/http-sender.ts';
+import type { WebhookDeps } from '../delivery/webhook-subscriptions.ts';
+import type { DeliveryWorker } from '../delivery/worker.ts';
+import type { FlowDeps } from '../flows/service.ts';
+import type { FlowWorker } from '../flows/worker.ts';
+import type { Db } from '../store/index.ts';
+
+export interface Services {
+  config: Readonly<Config>;
+  db: Db;
+  dataStore: DataStore;
+  clock: Clock;
+  log: Logger;
+  outbox: Outbox;
+  runner: JobRunner;
+  scheduler: Scheduler;
+  jobs: JobServiceDeps;
+  rateLimiter: RateLimiter;
+  /** The outbound HTTP client (webhooks, flow steps), bound to the target address policy. */
+  sender: HttpSender;
+  flowDeps: FlowDeps;
+  flowWorker: FlowWorker;
+  /** Sends webhook deliveries (subscriptions of style webhook and powerautomate). */
+  deliveryWorker: DeliveryWorker;
+  webhooks: WebhookDeps;
+  /** 32-byte key derived from the server secret (encrypted settings, signed links). */
+  secretKey: Buffer;
+  /** Refuses an SMTP host that resolves to an address targets may not reach. */
+  checkSmtpHost: (host: string) => Promise<void>;
+}

@@ -1,0 +1,12 @@
+// Public face of jobs: the model, planning, the runner, the service and task executors.
+export * from './full-refresh.ts';
+export * from './jobs.sql.ts';
+export * from './model.ts';
+export * from './plan.ts';
+export * from './runner.ts';
+export * from './service.ts';
+export { ingestionTask } from './tasks/ingestion.ts';
+export { publishTask } from './tasks/publish.ts';
+export { getUnificationConfig, unificationSetting, unificationTask } from './tasks/unification.ts';
+export * from './schedule.ts';
+export * from './scheduler.ts';

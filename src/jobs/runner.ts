@@ -1,0 +1,341 @@
+// The job runner: claims queued jobs (one running job per instance, across nodes), runs their tasks in dependency
+// order through registered executors, records every status change — with the events it causes — in one transaction,
+// and honours cancel requests. Jobs left running by a stopped node are failed with code Interrupted.
+import type { Clock } from '../core/clock.ts';
+import { errorInfo } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Logger } from '../core/log.ts';
+import type { DataStore, InstanceData } from '../datastore/index.ts';
+import type { PublishedEntity } from '../datastore/index.ts';
+import { getEntity } from '../datastore/index.ts';
+import type { Outbox } from '../events/index.ts';
+import type { Db } from '../store/index.ts';
+import {
+  claimNextJob,
+  finishJob,
+  getJob,
+  heartbeat,
+  isCancelRequested,
+  orphanedJobs,
+  setTaskStatus,
+} from './jobs.sql.ts';
+import type { Job, Status, Task, TaskError, TaskOperation } from './model.ts';
+
+/** Entities a job has written but not yet published, and work to do in the publish transaction. */
+export interface Staging {
+  stage(entity: PublishedEntity): void;
+  staged(): PublishedEntity[];
+  /** The staged version of an entity, else the published one. */
+  resolve(name: string): Promise<PublishedEntity | undefined>;
+  /** Work for the publish transaction (history rows, threshold evaluation). */
+  onPublish(fn: (tx: Db) => Promise<void>): void;
+  publishHooks(): Array<(tx: Db) => Promise<void>>;
+}
+
+/** What a task's end needs; also available when a stopped node's task is failed at the next start. */
+export interface FinishContext {
+  instanceId: string;
+  job: Job;
+  task: Task;
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+  /** null when the task ends without having run in this process (recovery). */
+  staging: Staging | null;
+}
+
+export interface TaskContext extends FinishContext {
+  staging: Staging;
+  db: Db;
+  data: InstanceData;
+  isCanceled: () => boolean;
+}
+
+export interface TaskOutcome {
+  /** skipped: the executor found nothing to do (TaskError code NotConfigured). */
+  status: 'succeeded' | 'failed' | 'canceled' | 'skipped';
+  error: TaskError | null;
+  stats: Record<string, unknown> | null;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface TaskExecutor {
+  /** Does the work; returns statistics for the task. Throws TaskError on failure. */
+  run(ctx: TaskContext): Promise<Record<string, unknown>>;
+  /** Runs in the transaction that records the task's end: publish results, emit events. */
+  finish?(tx: Db, ctx: FinishContext, outcome: TaskOutcome): Promise<void>;
+  /** Runs in the transaction that marks the task running. */
+  start?(tx: Db, ctx: TaskContext): Promise<void>;
+}
+
+export interface JobRunner {
+  start(): void;
+  /** Ask the runner to look for work now. */
+  wake(): void;
+  /** Runs queued jobs until none is left (tests and the CLI). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+  /** Fails jobs left running by a stopped node. */
+  recover(opts: { multiNode: boolean }): Promise<number>;
+}
+
+export interface JobRunnerDeps {
+  db: Db;
+  dataStore: DataStore;
+  outbox: Outbox;
+  clock: Clock;
+  log: Logger;
+  executors: Record<TaskOperation, TaskExecutor>;
+  /** Called in the transaction that ends a job. */
+  onJobFinished?: (tx: Db, job: Job) => Promise<void>;
+  /** Idle poll interval, ms (other nodes' jobs); default 1000. */
+  pollMs?: number;
+}
+
+/** Task ends that let dependents run: success, or a skip by choice (an inactive segment, nothing configured). */
+const letsDependentsRun = (t: Task): boolean =>
+  t.status === 'succeeded' ||
+  (t.status === 'skipped' && (t.error?.code === 'Inactive' || t.error?.code === 'NotConfigured'));
+
+export function createJobRunner(deps: JobRunnerDeps): JobRunner {
+  const nodeId = newId('req');
+  let stopped = true;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let again = false;
+  let current: { jobId: string; data: InstanceData } | null = null;
+
+  const loop = async (): Promise<void> => {
+    do {
+      again = false;
+      for (let i = 0; i < 10_000; i++) {
+        const claimed = await claimNextJob(deps.db, { nodeId, now: deps.clock.now() });
+        if (!claimed) break;
+        await runJob(claimed.instanceId, claimed.id).catch((err: unknown) =>
+          deps.log.error('job failed unexpectedly', { jobId: claimed.id, ...errorInfo(err) }),
+        );
+      }
+    } while (again && !stopped);
+  };
+
+  const kick = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = loop().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+
+  const runJob = async (instanceId: string, jobId: string): Promise<void> => {
+    const data = await deps.dataStore.instance(instanceId);
+    current = { jobId, data };
+    let canceled = false;
+    const beat = setInterval(() => {
+      void heartbeat(deps.db, jobId, deps.clock.now()).catch(() => undefined);
+      void isCancelRequested(deps.db, jobId).then(
+        (c) => {
+          if (c && !canceled) {
+            canceled = true;
+            data.interruptWriter();
+          }
+        },
+        () => undefined,
+      );
+    }, 1000);
+    try {
+      const staged = new Map<string, PublishedEntity>();
+      const hooks: Array<(tx: Db) => Promise<void>> = [];
+      const staging: Staging = {
+        stage: (e) => staged.set(e.name, e),
+        staged: () => [...staged.values()],
+        resolve: async (name) => staged.get(name) ?? (await getEntity(deps.db, instanceId, name)),
+        onPublish: (fn) => hooks.push(fn),
+        publishHooks: () => hooks,
+      };
+      let job = (await getJob(deps.db, instanceId, jobId)) as Job;
+      for (const task of job.tasks) {
+        job = (await getJob(deps.db, instanceId, jobId)) as Job;
+        const t = job.tasks.find((x) => x.id === task.id) as Task;
+        if (t.status !== 'queued') continue;
+        canceled = canceled || job.cancelRequested;
+        const now = deps.clock.now().toISOString();
+        if (canceled) {
+          await setTaskStatus(deps.db, t.id, { status: 'canceled', finishedAt: now });
+          continue;
+        }
+        const upstream = job.tasks.filter((x) => t.dependsOn.includes(x.id));
+        const blocker = upstream.find((u) => !letsDependentsRun(u));
+        if (blocker) {
+          await setTaskStatus(deps.db, t.id, {
+            status: 'skipped',
+            finishedAt: now,
+            error: {
+              code: 'UpstreamFailed',
+              message: `skipped because "${blocker.friendlyName}" ${blocker.status === 'canceled' ? 'was canceled' : 'did not succeed'}`,
+            },
+          });
+          continue;
+        }
+        await runTask({ job, task: t, data, staging, isCanceled: () => canceled });
+      }
+      job = (await getJob(deps.db, instanceId, jobId)) as Job;
+      const status: Status = job.tasks.some((t) => t.status === 'failed')
+        ? 'failed'
+        : canceled || job.tasks.some((t) => t.status === 'canceled')
+          ? 'canceled'
+          : 'succeeded';
+      await deps.db.tx(async (tx) => {
+        await finishJob(tx, jobId, status, deps.clock.now().toISOString());
+        const finished = (await getJob(tx, instanceId, jobId)) as Job;
+        await deps.onJobFinished?.(tx, finished);
+      });
+    } finally {
+      clearInterval(beat);
+      current = null;
+    }
+  };
+
+  const runTask = async (input: {
+    job: Job;
+    task: Task;
+    data: InstanceData;
+    staging: Staging;
+    isCanceled: () => boolean;
+  }): Promise<void> => {
+    const executor = deps.executors[input.task.operationType];
+    const ctx: TaskContext = {
+      db: deps.db,
+      clock: deps.clock,
+      outbox: deps.outbox,
+      data: input.data,
+      instanceId: input.job.instanceId,
+      job: input.job,
+      task: input.task,
+      staging: input.staging,
+      log: deps.log.child({ jobId: input.job.id, taskId: input.task.id }),
+      isCanceled: input.isCanceled,
+    };
+    const startedAt = deps.clock.now().toISOString();
+    await deps.db.tx(async (tx) => {
+      await setTaskStatus(tx, input.task.id, { status: 'running', startedAt });
+      await executor.start?.(tx, ctx);
+    });
+    let outcome: TaskOutcome;
+    try {
+      const stats = await executor.run(ctx);
+      outcome = { status: 'succeeded', error: null, stats, startedAt, finishedAt: deps.clock.now().toISOString() };
+    } catch (err) {
+      const info = errorInfo(err);
+      const wasCanceled = input.isCanceled() || info.code === 'Canceled';
+      if (!wasCanceled && info.code !== 'NotConfigured') ctx.log.warn('task failed', info);
+      const finishedAt = deps.clock.now().toISOString();
+      outcome = wasCanceled
+        ? {
+            status: 'canceled',
+            error: { code: 'Canceled', message: 'the job was canceled' },
+            stats: null,
+            startedAt,
+            finishedAt,
+          }
+        : {
+            status: info.code === 'NotConfigured' ? 'skipped' : 'failed',
+            error: info,
+            stats: null,
+            startedAt,
+            finishedAt,
+          };
+    }
+    try {
+      await deps.db.tx(async (tx) => {
+        await setTaskStatus(tx, input.task.id, {
+          status: outcome.status,
+          finishedAt: outcome.finishedAt,
+          error: outcome.error,
+          stats: outcome.stats,
+        });
+        await executor.finish?.(tx, ctx, outcome);
+      });
+    } catch (err) {
+      const info = errorInfo(err);
+      ctx.log.error('finishing task failed', info);
+      await deps.db.tx(async (tx) => {
+        const failed: TaskOutcome = { ...outcome, status: 'failed', error: info, stats: null };
+        await setTaskStatus(tx, input.task.id, { status: 'failed', finishedAt: outcome.finishedAt, error: info });
+        await executor.finish?.(tx, ctx, failed).catch(() => undefined);
+      });
+    }
+  };
+
+  return {
+    start: () => {
+      if (!stopped) return;
+      stopped = false;
+      const tick = () => {
+        if (stopped) return;
+        void kick().finally(() => {
+          if (!stopped) timer = setTimeout(tick, deps.pollMs ?? 1000);
+        });
+      };
+      tick();
+    },
+    wake: () => {
+      if (!stopped) void kick();
+    },
+    drain: () => kick(),
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (current) current.data.interruptWriter();
+      await running;
+    },
+    recover: async ({ multiNode }) => {
+      const staleBefore = multiNode ? new Date(deps.clock.now().getTime() - 30_000).toISOString() : null;
+      const orphans = await orphanedJobs(deps.db, { staleBefore });
+      for (const o of orphans) {
+        await deps.db.tx(async (tx) => {
+          const job = await getJob(tx, o.instanceId, o.id);
+          if (!job) return;
+          const now = deps.clock.now().toISOString();
+          for (const t of job.tasks) {
+            if (t.status === 'running') {
+              const error = { code: 'Interrupted', message: 'the server stopped while this task was running' };
+              await setTaskStatus(tx, t.id, { status: 'failed', finishedAt: now, error });
+              const outcome: TaskOutcome = {
+                status: 'failed',
+                error,
+                stats: null,
+                startedAt: t.startedAt ?? now,
+                finishedAt: now,
+              };
+              const ctx: FinishContext = {
+                clock: deps.clock,
+                outbox: deps.outbox,
+                instanceId: o.instanceId,
+                job,
+                task: t,
+                log: deps.log,
+                staging: null,
+              };
+              await deps.executors[t.operationType].finish?.(tx, ctx, outcome);
+            } else if (t.status === 'queued') {
+              await setTaskStatus(tx, t.id, {
+                status: 'skipped',
+                finishedAt: now,
+                error: { code: 'Interrupted', message: 'the server stopped before this task ran' },
+              });
+            }
+          }
+          await finishJob(tx, o.id, 'failed', now);
+          const finished = (await getJob(tx, o.instanceId, o.id)) as Job;
+          await deps.onJobFinished?.(tx, finished);
+        });
+        deps.log.warn('job interrupted by a stop was marked failed', { jobId: o.id });
+      }
+      return orphans.length;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// The publish task: every derived entity the job staged (Customer, ConflationMap, SegmentMembership, measure
+// outputs) becomes visible in one transaction, together with evaluation history and threshold events. Readers switch
+// from the previous snapshot to this one at once; replaced tables are dropped after commit.
+import type { DataStore } from '../../datastore/index.ts';
+import { dropTable, publishEntities } from '../../datastore/index.ts';
+import type { TaskExecutor } from '../runner.ts';
+
+export function publishTask(deps: { dataStore: DataStore }): TaskExecutor {
+  return {
+    run: async (ctx) => ({ entities: ctx.staging.staged().map((e) => e.name) }),
+    finish: async (tx, ctx, outcome) => {
+      const staging = ctx.staging;
+      if (!staging) return;
+      const data = await deps.dataStore.instance(ctx.instanceId);
+      if (outcome.status !== 'succeeded') {
+        const orphans = staging.staged().map((e) => e.table);
+        tx.afterCommit(() => {
+          for (const t of orphans) void data.write((c) => dropTable(c, t)).catch(() => undefined);
+        });
+        return;
+      }
+      const replaced = await publishEntities(tx, ctx.instanceId, staging.staged(), {
+        jobId: ctx.job.id,
+        now: ctx.clock.now(),
+      });
+      for (const hook of staging.publishHooks()) await hook(tx);
+      tx.afterCommit(() => {
+        for (const t of replaced) void data.write((c) => dropTable(c, t)).catch(() => undefined);
+      });
+    },
+  };
+}

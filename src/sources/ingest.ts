@@ -1,0 +1,164 @@
+// Streaming ingest of one data source file into a new physical DuckDB table. DuckDB reads the file in a streaming
+// fashion (bounded by its memory limit, spilling to disk), infers column types over the whole file, and the result is
+// a staged table that is published only when the refresh succeeds.
+import { statSync } from 'node:fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { TaskError } from '../core/errors.ts';
+import { attributeTypeOf, describeTable, duckTypeOf } from '../datastore/engine.ts';
+import type { Attribute, AttributeType } from '../datastore/schema.ts';
+import { namePattern, quoteIdent } from '../datastore/schema.ts';
+import { findCsvProblem } from './csv-check.ts';
+import { resolveImportFile } from './import-path.ts';
+import type { DataSource } from './model.ts';
+
+export interface IngestResult {
+  attributes: Attribute[];
+  rowCount: number;
+  bytes: number;
+}
+
+const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
+function readerSql(file: string, ds: Pick<DataSource, 'kind' | 'options'>): string {
+  const f = sqlString(file);
+  switch (ds.kind) {
+    case 'csv': {
+      const delim = ds.options.delimiter ?? ',';
+      const header = ds.options.header ?? true;
+      return `read_csv(${f}, delim=${sqlString(delim)}, quote='"', escape='"', header=${header}, strict_mode=true, null_padding=false, sample_size=-1, all_varchar=false)`;
+    }
+    case 'ndjson':
+      return `read_json(${f}, format='newline_delimited', sample_size=-1)`;
+    case 'json':
+      return `read_json(${f}, format='array', sample_size=-1)`;
+    case 'parquet':
+      return `read_parquet(${f})`;
+  }
+}
+
+/** Column names become attribute names: invalid characters turn into underscores; duplicates get a suffix. */
+export function attributeNames(columns: string[]): string[] {
+  const used = new Set<string>();
+  return columns.map((c) => {
+    let n = c
+      .trim()
+      .replace(/[^A-Za-z0-9_]/g, '_')
+      .replace(/^[^A-Za-z]+/, '');
+    if (n === '') n = 'column';
+    n = n.slice(0, 60);
+    let candidate = n;
+    for (let i = 2; used.has(candidate.toLowerCase()); i++) candidate = `${n}_${i}`;
+    used.add(candidate.toLowerCase());
+    if (!namePattern.test(candidate)) throw new TaskError('InvalidColumnName', `column "${c}" cannot be named`);
+    return candidate;
+  });
+}
+
+function columnExpr(column: string, duckType: string, override: AttributeType | undefined): string {
+  const col = quoteIdent(column);
+  if (override) return `CAST(${col} AS ${duckTypeOf(override)})`;
+  const t = duckType.toUpperCase();
+  if (t.startsWith('STRUCT') || t.endsWith('[]') || t.startsWith('MAP') || t === 'JSON' || t.startsWith('UNION'))
+    return `CAST(to_json(${col}) AS VARCHAR)`;
+  const mapped = attributeTypeOf(t);
+  if (mapped === 'decimal' && t.startsWith('DECIMAL')) return `CAST(${col} AS DOUBLE)`;
+  if (mapped === 'integer' && t !== 'BIGINT') return `CAST(${col} AS BIGINT)`;
+  if (mapped === 'timestamp' && t !== 'TIMESTAMP') return `CAST(${col} AS TIMESTAMP)`;
+  if (mapped === 'string' && t !== 'VARCHAR') return `CAST(${col} AS VARCHAR)`;
+  return col;
+}
+
+/** Loads the data source's file into `table` (quoted), replacing any staged copy; checks the primary key. */
+export async function ingestFile(
+  conn: DuckDBConnection,
+  opts: {
+    importDir: string;
+    dataSource: Pick<DataSource, 'kind' | 'location' | 'options' | 'primaryKey' | 'name'>;
+    table: string;
+  },
+): Promise<IngestResult> {
+  const ds = opts.dataSource;
+  const file = resolveImportFile(opts.importDir, ds.location);
+  const bytes = statSync(file).size;
+  if (bytes === 0) throw new TaskError('EmptyFile', `${ds.location}: the file is empty`);
+  const source = readerSql(file, ds);
+  let columns: Array<{ name: string; type: string }>;
+  try {
+    const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    columns = d.getRowObjectsJS().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
+  } catch (err) {
+    throw await explainReadError(err, file, ds);
+  }
+  const names = attributeNames(columns.map((c) => c.name));
+  const overrides = (ds.options.types ?? {}) as Record<string, AttributeType>;
+  for (const col of Object.keys(overrides)) {
+    if (!columns.some((c) => c.name === col) && !names.includes(col)) {
+      throw new TaskError('UnknownColumn', `options.types names column "${col}", which the file does not have`);
+    }
+  }
+  const select = columns
+    .map(
+      (c, i) => `${columnExpr(c.name, c.type, overrides[c.name] ?? overrides[names[i]!])} AS ${quoteIdent(names[i]!)}`,
+    )
+    .join(', ');
+  try {
+    await conn.run(`CREATE OR REPLACE TABLE ${opts.table} AS SELECT ${select} FROM ${source}`);
+  } catch (err) {
+    throw await explainReadError(err, file, ds);
+  }
+  const attributes = await describeTable(conn, opts.table);
+  const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${opts.table}`);
+  const rowCount = Number(count.getRowObjectsJS()[0]?.n ?? 0);
+  if (ds.primaryKey) await checkPrimaryKey(conn, opts.table, ds.primaryKey, attributes, ds.name);
+  return { attributes, rowCount, bytes };
+}
+
+export async function checkPrimaryKey(
+  conn: DuckDBConnection,
+  table: string,
+  key: string,
+  attributes: Attribute[],
+  label: string,
+): Promise<void> {
+  if (!attributes.some((a) => a.name === key)) {
+    throw new TaskError(
+      'UnknownPrimaryKey',
+      `${label}: primary key "${key}" is not a column (columns: ${attributes.map((a) => a.name).join(', ')})`,
+    );
+  }
+  const k = quoteIdent(key);
+  const nulls = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${table} WHERE ${k} IS NULL`);
+  const nullCount = Number(nulls.getRowObjectsJS()[0]?.n ?? 0);
+  const dups = await conn.runAndReadAll(
+    `SELECT CAST(${k} AS VARCHAR) AS k, count(*) AS n FROM ${table} WHERE ${k} IS NOT NULL GROUP BY ${k} HAVING count(*) > 1 ORDER BY 1 LIMIT 10`,
+  );
+  const dupRows = dups.getRowObjectsJS();
+  if (nullCount === 0 && dupRows.length === 0) return;
+  const parts: string[] = [];
+  if (dupRows.length > 0)
+    parts.push(
+      `duplicate keys ${dupRows.map((r) => `${r.k as string} (×${Number(r.n)})`).join(', ')}${dupRows.length === 10 ? ' …' : ''}`,
+    );
+  if (nullCount > 0) parts.push(`${nullCount} row(s) with an empty key`);
+  throw new TaskError(
+    'PrimaryKeyViolation',
+    `${label}: primary key "${key}" must be unique and non-null: ${parts.join('; ')}`,
+  );
+}
+
+async function explainReadError(
+  err: unknown,
+  file: string,
+  ds: Pick<DataSource, 'kind' | 'options' | 'location'>,
+): Promise<TaskError> {
+  if (err instanceof TaskError) return err;
+  const raw = err instanceof Error ? err.message : String(err);
+  if (/INTERRUPT/i.test(raw)) return new TaskError('Canceled', 'the refresh was canceled');
+  if (ds.kind === 'csv') {
+    const problem = await findCsvProblem(file, { delimiter: ds.options.delimiter ?? ',' });
+    if (problem) return new TaskError('MalformedFile', `${ds.location}: line ${problem.line}: ${problem.message}`);
+  }
+  const firstLine = raw.split('\n').find((l) => l.trim() !== '') ?? raw;
+  const cleaned = firstLine.replace(/^[A-Za-z ]+Error: /, '').replaceAll(file, ds.location);
+  return new TaskError('MalformedFile', `${ds.location}: ${cleaned}`);
+}

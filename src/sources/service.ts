@@ -1,0 +1,166 @@
+// Creating, changing and deleting data sources, and receiving uploaded file content.
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Clock } from '../core/clock.ts';
+import { AppError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { Db } from '../store/index.ts';
+import {
+  deleteDataSource,
+  getDataSource,
+  insertDataSource,
+  listDataSources,
+  updateDataSource,
+} from './datasources.sql.ts';
+import { checkLocation } from './import-path.ts';
+import type { DataSource, DataSourceIn, DataSourcePatch } from './model.ts';
+import { entityNameFor } from './model.ts';
+
+const extensions: Record<DataSource['kind'], string> = {
+  csv: 'csv',
+  ndjson: 'ndjson',
+  json: 'json',
+  parquet: 'parquet',
+};
+
+/** Uploaded files live under uploads/<instance>/ in the import directory; no instance may name another's. */
+const uploadLocation = (instanceId: string, dsId: string, kind: DataSource['kind']) =>
+  `uploads/${instanceId}/${dsId}.${extensions[kind]}`;
+
+function checkOwnLocation(instanceId: string, location: string): string {
+  if (/^https?:\/\//i.test(location)) {
+    throw new AppError(
+      'ValidationFailed',
+      'location: http(s) URLs are not supported yet; upload the file with PUT …/content or place it in the import directory',
+    );
+  }
+  const rel = checkLocation(location);
+  const parts = rel.split('/');
+  if (parts[0] === 'uploads' && parts[1] !== instanceId)
+    throw new AppError('ValidationFailed', 'location: uploads of other instances cannot be read');
+  return rel;
+}
+
+export async function createDataSource(
+  db: Db,
+  clock: Clock,
+  instanceId: string,
+  input: DataSourceIn,
+): Promise<DataSource> {
+  const id = newId('ds');
+  const now = clock.now().toISOString();
+  const ds: DataSource = {
+    id,
+    instanceId,
+    name: input.name,
+    kind: input.kind,
+    location: input.location
+      ? checkOwnLocation(instanceId, input.location)
+      : uploadLocation(instanceId, id, input.kind),
+    entity: input.entity ?? entityNameFor(input.name),
+    primaryKey: input.primaryKey ?? null,
+    options: input.options,
+    owners: input.owners,
+    description: input.description ?? null,
+    status: 'notStarted',
+    lastRefresh: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const existing = await listDataSources(db, instanceId);
+  if (existing.some((d) => d.name === ds.name))
+    throw new AppError('Conflict', `a data source named "${ds.name}" already exists`);
+  if (existing.some((d) => d.entity === ds.entity))
+    throw new AppError('Conflict', `entity "${ds.entity}" is already used by another data source; set "entity"`);
+  await insertDataSource(db, ds);
+  return ds;
+}
+
+export async function patchDataSource(
+  db: Db,
+  clock: Clock,
+  instanceId: string,
+  id: string,
+  patch: DataSourcePatch,
+): Promise<DataSource> {
+  const ds = await requireDataSource(db, instanceId, id);
+  const next: DataSource = {
+    ...ds,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.location !== undefined ? { location: checkOwnLocation(instanceId, patch.location) } : {}),
+    ...(patch.primaryKey !== undefined ? { primaryKey: patch.primaryKey } : {}),
+    ...(patch.options !== undefined ? { options: patch.options } : {}),
+    ...(patch.owners !== undefined ? { owners: patch.owners } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    updatedAt: clock.now().toISOString(),
+  };
+  if (
+    patch.name !== undefined &&
+    (await listDataSources(db, instanceId)).some((d) => d.id !== id && d.name === patch.name)
+  ) {
+    throw new AppError('Conflict', `a data source named "${patch.name}" already exists`);
+  }
+  await updateDataSource(db, next);
+  return next;
+}
+
+export async function requireDataSource(db: Db, instanceId: string, id: string): Promise<DataSource> {
+  const ds = await getDataSource(db, instanceId, id);
+  if (!ds) throw new AppError('NotFound', `data source ${id} not found`);
+  return ds;
+}
+
+export async function removeDataSource(db: Db, instanceId: string, id: string): Promise<DataSource> {
+  const ds = await requireDataSource(db, instanceId, id);
+  if (ds.status === 'queued' || ds.status === 'running')
+    throw new AppError('Conflict', 'the data source is being refreshed; cancel the job first');
+  await deleteDataSource(db, instanceId, id);
+  return ds;
+}
+
+/** Streams an uploaded body into the data source's upload file (atomically: a temp file renamed at the end), at most
+ * maxBytes. The location becomes the upload file. */
+export async function receiveContent(
+  db: Db,
+  clock: Clock,
+  opts: {
+    instanceId: string;
+    id: string;
+    importDir: string;
+    body: ReadableStream<Uint8Array> | null;
+    maxBytes: number;
+  },
+): Promise<DataSource & { bytes: number }> {
+  const ds = await requireDataSource(db, opts.instanceId, opts.id);
+  if (!opts.body) throw new AppError('BadRequest', 'the request has no body; send the file content');
+  const location = uploadLocation(opts.instanceId, ds.id, ds.kind);
+  const target = path.join(opts.importDir, location);
+  mkdirSync(path.dirname(target), { recursive: true });
+  const temp = `${target}.${newId('req')}.part`;
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > opts.maxBytes)
+        done(new AppError('PayloadTooLarge', `the file is larger than ${opts.maxBytes} bytes`));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(
+      Readable.fromWeb(opts.body as import('node:stream/web').ReadableStream),
+      counter,
+      createWriteStream(temp),
+    );
+    if (bytes === 0) throw new AppError('BadRequest', 'the uploaded file is empty');
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  const next = { ...ds, location, updatedAt: clock.now().toISOString() };
+  await updateDataSource(db, next);
+  return { ...next, bytes };
+}

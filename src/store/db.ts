@@ -1,0 +1,31 @@
+// The control-store interface both engines implement: SQLite (node:sqlite) and PostgreSQL (pg). Queries are written
+// once with `?` placeholders; the PostgreSQL adapter numbers them. Data-access functions take a Db (or a transaction,
+// which is a Db too) as their first argument, so transactions compose.
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export interface Db {
+  readonly dialect: Dialect;
+  all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T | undefined>;
+  run(sql: string, params?: SqlValue[]): Promise<{ changes: number }>;
+  /** Runs fn in one transaction; nested calls join the outer transaction. */
+  tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs fn holding a cluster-wide lock named `key` if it is free; returns undefined when another holder has it.
+   * SQLite: process-wide. PostgreSQL: a session advisory lock held on one connection for the duration of fn. */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;
+  /** Runs fn once the current transaction has committed (at once outside a transaction); used to wake workers. */
+  afterCommit(fn: () => void): void;
+  close(): Promise<void>;
+}
+
+/** `FOR UPDATE SKIP LOCKED` where the engine has it (PostgreSQL); SQLite serializes writers anyway. */
+export const skipLocked = (db: Db): string => (db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
+
+export const toJson = (v: unknown): string => JSON.stringify(v ?? null);
+
+export function fromJson<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}

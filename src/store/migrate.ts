@@ -1,0 +1,53 @@
+// Forward-only numbered migrations, the same files for both engines. On PostgreSQL an advisory lock keeps two nodes
+// from migrating at once.
+import type { Db } from './db.ts';
+import m0001 from './migrations/0001_foundation.ts';
+import m0002 from './migrations/0002_events.ts';
+import m0003 from './migrations/0003_insights_flows.ts';
+import m0004 from './migrations/0004_delivery_rounds.ts';
+import m0007 from './migrations/0007_flow_run_envelope.ts';
+
+export const migrations = [
+  { version: 1, name: 'foundation', sql: m0001 },
+  { version: 2, name: 'events', sql: m0002 },
+  { version: 3, name: 'insights_flows', sql: m0003 },
+  { version: 4, name: 'delivery_rounds', sql: m0004 },
+  { version: 7, name: 'flow_run_envelope', sql: m0007 },
+];
+
+export async function migrate(db: Db): Promise<number> {
+  const apply = async (): Promise<number> => {
+    await db.run(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    const done = new Set(
+      (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    );
+    let applied = 0;
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      await db.tx(async (tx) => {
+        for (const statement of splitStatements(m.sql(db.dialect))) await tx.run(statement);
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+      });
+      applied++;
+    }
+    return applied;
+  };
+  for (let i = 0; i < 600; i++) {
+    const out = await db.withLock('migrate', apply);
+    if (out !== undefined) return out;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for another node to finish migrating');
+}
+
+const splitStatements = (sql: string): string[] =>
+  sql
+    .split(/;\s*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);

@@ -1,0 +1,94 @@
+// PostgreSQL adapter over pg. `?` placeholders are numbered ($1, $2 …); BIGINT and NUMERIC come back as numbers.
+// A transaction holds one pooled client; withLock uses a session advisory lock on a dedicated client.
+import pg from 'pg';
+import type { Db, SqlValue } from './db.ts';
+
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+const numbered = new Map<string, string>();
+function number(sql: string): string {
+  let out = numbered.get(sql);
+  if (out === undefined) {
+    let i = 0;
+    out = sql.replace(/\?/g, () => `$${++i}`);
+    numbered.set(sql, out);
+  }
+  return out;
+}
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+export interface PostgresOptions {
+  connectionString: string;
+  /** Schema for every table (created if missing); default "public". Tests use one schema each. */
+  schema?: string;
+  /** Pool size; default 10. */
+  max?: number;
+}
+
+export async function openPostgres(opts: PostgresOptions): Promise<Db> {
+  const schema = opts.schema ?? 'public';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: opts.connectionString,
+    max: opts.max ?? 10,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', () => undefined);
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const make = (q: Queryable, inTx: boolean, pending: Array<() => void> = []): Db => {
+    const self: Db = {
+      dialect: 'postgres',
+      all: async <T>(sql: string, params: SqlValue[] = []) => (await q.query(number(sql), params)).rows as T[],
+      get: async <T>(sql: string, params: SqlValue[] = []) =>
+        (await q.query(number(sql), params)).rows[0] as T | undefined,
+      run: async (sql: string, params: SqlValue[] = []) => ({
+        changes: (await q.query(number(sql), params)).rowCount ?? 0,
+      }),
+      tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+        if (inTx) return fn(self);
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const after: Array<() => void> = [];
+          const out = await fn(make(client, true, after));
+          await client.query('COMMIT');
+          for (const f of after) f();
+          return out;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        } finally {
+          client.release();
+        }
+      },
+      withLock: async <T>(key: string, fn: () => Promise<T>): Promise<T | undefined> => {
+        const client = await pool.connect();
+        try {
+          const got = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`${schema}:${key}`]);
+          if (!(got.rows[0] as { ok: boolean }).ok) return undefined;
+          try {
+            return await fn();
+          } finally {
+            await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`${schema}:${key}`]);
+          }
+        } finally {
+          client.release();
+        }
+      },
+      afterCommit: (f) => {
+        if (inTx) pending.push(f);
+        else f();
+      },
+      close: async () => {
+        await pool.end();
+      },
+    };
+    return self;
+  };
+  return make(pool, false);
+}

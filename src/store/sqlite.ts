@@ -1,0 +1,81 @@
+// SQLite adapter over node:sqlite. One connection in WAL mode; statements are synchronous, so a promise-chain lock
+// keeps an open transaction from interleaving with other callers' statements.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Db, SqlValue } from './db.ts';
+
+export function openSqlite(file: string): Db {
+  const db = new DatabaseSync(file);
+  db.exec(
+    'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
+  );
+  const cache = new Map<string, StatementSync>();
+  const prepare = (sql: string): StatementSync => {
+    let st = cache.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      st.setReadBigInts(false);
+      cache.set(sql, st);
+      if (cache.size > 500) cache.delete(cache.keys().next().value as string);
+    }
+    return st;
+  };
+  let lock: Promise<unknown> = Promise.resolve();
+  const locks = new Set<string>();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = lock.then(fn, fn);
+    lock = result.catch(() => undefined);
+    return result;
+  };
+  let pending: Array<() => void> = [];
+  const direct = (inTx: boolean): Db => ({
+    dialect: 'sqlite',
+    all: async <T>(sql: string, params: SqlValue[] = []) =>
+      inTx ? (prepare(sql).all(...params) as T[]) : exclusive(async () => prepare(sql).all(...params) as T[]),
+    get: async <T>(sql: string, params: SqlValue[] = []) =>
+      inTx
+        ? (prepare(sql).get(...params) as T | undefined)
+        : exclusive(async () => prepare(sql).get(...params) as T | undefined),
+    run: async (sql: string, params: SqlValue[] = []) => {
+      const exec = () => ({ changes: Number(prepare(sql).run(...params).changes) });
+      return inTx ? exec() : exclusive(async () => exec());
+    },
+    tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+      if (inTx) return fn(inner);
+      return exclusive(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        pending = [];
+        try {
+          const out = await fn(inner);
+          db.exec('COMMIT');
+          const run = pending;
+          pending = [];
+          for (const f of run) f();
+          return out;
+        } catch (err) {
+          db.exec('ROLLBACK');
+          pending = [];
+          throw err;
+        }
+      });
+    },
+    withLock: async <T>(key: string, fn: () => Promise<T>): Promise<T | undefined> => {
+      if (locks.has(key)) return undefined;
+      locks.add(key);
+      try {
+        return await fn();
+      } finally {
+        locks.delete(key);
+      }
+    },
+    afterCommit: (f) => {
+      if (inTx) pending.push(f);
+      else f();
+    },
+    close: async () => {
+      await lock;
+      db.close();
+    },
+  });
+  const inner = direct(true);
+  return direct(false);
+}

@@ -1,0 +1,5 @@
+// Public face of tenancy: instances, connections, keys, roles.
+export * from './keys.ts';
+export * from './model.ts';
+export * from './service.ts';
+export * from './tenancy.sql.ts';

@@ -1,0 +1,57 @@
+// Instances (tenants), connections (credentials) and roles.
+import { z } from 'zod';
+
+export const roles = ['viewer', 'contributor', 'admin'] as const;
+export type Role = (typeof roles)[number];
+
+const rank: Record<Role, number> = { viewer: 0, contributor: 1, admin: 2 };
+
+/** Who is calling: one connection, of one instance (or the system administrator, of every instance). */
+export interface Principal {
+  connectionId: string;
+  instanceId: string | null;
+  role: Role;
+  systemAdmin: boolean;
+  rateLimit: number | null;
+}
+
+/** True when the principal may act on `instanceId` with at least `role`. */
+export function allows(p: Principal, instanceId: string, role: Role): boolean {
+  if (p.systemAdmin) return true;
+  return p.instanceId === instanceId && rank[p.role] >= rank[role];
+}
+
+export interface Instance {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface Connection {
+  id: string;
+  instanceId: string | null;
+  name: string;
+  role: Role;
+  systemAdmin: boolean;
+  keyPrefix: string;
+  rateLimit: number | null;
+  createdAt: string;
+}
+
+export const instanceIn = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const connectionIn = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  role: z.enum(roles, { message: `must be one of ${roles.join(', ')}` }),
+  rateLimit: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** Instance ids are slugs of the name: lowercase letters, digits and dashes. */
+export function instanceIdFor(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return slug === '' ? 'instance' : slug;
+}

@@ -1,0 +1,78 @@
+// Several delivery workers on one store (the runtime's own plus two more, as other nodes would run them) never send
+// the same attempt twice, and a crashed worker's expired leases are taken over. Both engines.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { systemClock } from '../src/core/clock.ts';
+import { silentLogger } from '../src/core/log.ts';
+import { claimDeliveries } from '../src/delivery/deliveries.sql.ts';
+import { createDeliveryWorker } from '../src/delivery/worker.ts';
+import { engines } from './support/engines.ts';
+import { startReceiver } from './support/receiver.ts';
+import { startTestServer, type TestServer } from './support/runtime.ts';
+
+const U = '/v1/instances/default';
+const data = {
+  jobId: 'job_x',
+  status: 'succeeded' as const,
+  sourceRecords: 1,
+  unifiedProfiles: 1,
+  matchedRecords: 0,
+  matchesPerRule: {},
+  startedAt: '2026-01-01T00:00:00.000Z',
+  finishedAt: '2026-01-01T00:00:01.000Z',
+  durationMs: 1000,
+  error: null,
+};
+
+async function emit(s: TestServer, n: number): Promise<void> {
+  const { db, outbox } = s.runtime.services;
+  await db.tx(async (tx) => {
+    for (let i = 0; i < n; i++) await outbox.emit(tx, 'default', 'unification.completed', data);
+  });
+}
+
+for (const engine of await engines()) {
+  describe(`delivery workers (${engine})`, () => {
+    test('three workers deliver every (subscription, event) exactly once; expired leases are reclaimed', async () => {
+      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      const rx = await startReceiver();
+      const { db, sender } = s.runtime.services;
+      const others = [1, 2].map(() =>
+        createDeliveryWorker({ db, clock: systemClock, log: silentLogger, send: sender, schedule: [1000] }),
+      );
+      try {
+        for (const p of ['/a', '/b']) {
+          const r = await s.call('POST', `${U}/subscriptions`, {
+            body: { url: `${rx.url}${p}`, eventTypes: ['unification.completed'] },
+          });
+          assert.equal(r.status, 201);
+        }
+        await emit(s, 150);
+        await Promise.all([s.runtime.services.deliveryWorker.drain(), ...others.map((w) => w.drain())]);
+        await rx.waitFor(300);
+        const keys = rx.received.map((r) => `${r.path}#${r.headers['webhook-id']}`);
+        assert.equal(keys.length, 300);
+        assert.equal(new Set(keys).size, 300, 'no attempt was sent twice');
+
+        // A worker that claimed and died: its leases expire, and another worker takes the deliveries over.
+        await s.runtime.services.deliveryWorker.stop();
+        await emit(s, 5);
+        const stolen = await claimDeliveries(db, { now: new Date(), leaseMs: 1, limit: 100 });
+        assert.equal(stolen.length, 10);
+        for (let i = 0; i < 100 && rx.received.length < 310; i++) {
+          await others[0]!.drain();
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        assert.equal(rx.received.length, 310);
+        const rows = await db.all<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM deliveries WHERE status <> 'succeeded' OR lease_until IS NOT NULL`,
+        );
+        assert.equal(Number(rows[0]!.n), 0);
+      } finally {
+        await Promise.all(others.map((w) => w.stop()));
+        await rx.close();
+        await s.stop();
+      }
+    });
+  });
+}

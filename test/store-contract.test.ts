@@ -1,0 +1,177 @@
+// One contract suite for both control-store engines: the same statements, transactions, locks and migrations
+// behave the same on SQLite and PostgreSQL.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { migrations } from '../src/store/migrate.ts';
+import { migrate, openPostgres, openSqlite, type Db } from '../src/store/index.ts';
+import { dropSchema, engines, freshSchema, postgresUrl, type Engine } from './support/engines.ts';
+
+async function open(engine: Engine): Promise<{ db: Db; done: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-'));
+    const db = openSqlite(path.join(dir, 'c.sqlite'));
+    await migrate(db);
+    return {
+      db,
+      done: async () => {
+        await db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = freshSchema();
+  const db = await openPostgres({ connectionString: postgresUrl, schema });
+  await migrate(db);
+  return {
+    db,
+    done: async () => {
+      await db.close();
+      await dropSchema(schema);
+    },
+  };
+}
+
+for (const engine of await engines()) {
+  describe(`control store contract (${engine})`, () => {
+    test('migrations apply once and record their versions', async () => {
+      const { db, done } = await open(engine);
+      try {
+        assert.equal(await migrate(db), 0, 'a second run applies nothing');
+        const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+        assert.deepEqual(
+          rows.map((r) => Number(r.version)),
+          migrations.map((m) => m.version),
+        );
+      } finally {
+        await done();
+      }
+    });
+
+    test('placeholders, RETURNING, upserts and numbers', async () => {
+      const { db, done } = await open(engine);
+      try {
+        await db.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', [
+          'a',
+          'A',
+          '2026-01-01T00:00:00Z',
+        ]);
+        await db.run(
+          `INSERT INTO settings (instance_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (instance_id, name) DO UPDATE SET value = excluded.value`,
+          ['a', 'x', '1', 'now'],
+        );
+        await db.run(
+          `INSERT INTO settings (instance_id, name, value, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (instance_id, name) DO UPDATE SET value = excluded.value`,
+          ['a', 'x', '2', 'now'],
+        );
+        assert.equal(
+          (await db.get<{ value: string }>('SELECT value FROM settings WHERE instance_id = ? AND name = ?', ['a', 'x']))
+            ?.value,
+          '2',
+        );
+        await db.run(
+          `INSERT INTO subscriptions (id, instance_id, style, url, event_types, params, format, enabled, secret, trigger_state, created_at, updated_at)
+           VALUES ('s', 'a', 'webhook', 'u', '[]', '{}', 'standard', 1, 'k', '{}', 'now', 'now')`,
+        );
+        const seq = await db.get<{ seq: number }>(
+          'UPDATE subscriptions SET next_sequence = next_sequence + 1 WHERE id = ? RETURNING next_sequence - 1 AS seq',
+          ['s'],
+        );
+        assert.equal(seq?.seq, 1, 'BIGINT comes back as a number');
+        assert.equal((await db.run('DELETE FROM settings WHERE instance_id = ?', ['a'])).changes, 1);
+      } finally {
+        await done();
+      }
+    });
+
+    test('a failed transaction leaves nothing; afterCommit runs only after commit', async () => {
+      const { db, done } = await open(engine);
+      try {
+        const ran: string[] = [];
+        await assert.rejects(
+          db.tx(async (tx) => {
+            await tx.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['x', 'X', 'now']);
+            tx.afterCommit(() => ran.push('rolled back'));
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(await db.get('SELECT id FROM instances WHERE id = ?', ['x']), undefined);
+        await db.tx(async (tx) => {
+          await tx.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['y', 'Y', 'now']);
+          tx.afterCommit(() => ran.push('committed'));
+          await tx.tx(async (inner) =>
+            inner.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['z', 'Z', 'now']),
+          );
+          assert.deepEqual(ran, []);
+        });
+        assert.deepEqual(ran, ['committed']);
+        assert.equal((await db.all('SELECT id FROM instances WHERE id IN (?, ?)', ['y', 'z'])).length, 2);
+      } finally {
+        await done();
+      }
+    });
+
+    test('statements outside a transaction do not join one that is open', async () => {
+      const { db, done } = await open(engine);
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const inTx = db.tx(async (tx) => {
+          await tx.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['t1', 'T1', 'now']);
+          await gate;
+          throw new Error('roll back');
+        });
+        const outside = db.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['t2', 'T2', 'now']);
+        release();
+        await assert.rejects(inTx, /roll back/);
+        await outside;
+        assert.equal(await db.get('SELECT id FROM instances WHERE id = ?', ['t1']), undefined);
+        assert.ok(await db.get('SELECT id FROM instances WHERE id = ?', ['t2']));
+      } finally {
+        await done();
+      }
+    });
+
+    test('withLock admits one holder at a time', async () => {
+      const { db, done } = await open(engine);
+      try {
+        let release!: () => void;
+        const gate = new Promise<void>((r) => (release = r));
+        const first = db.withLock('k', async () => {
+          await gate;
+          return 'first';
+        });
+        await new Promise((r) => setImmediate(r));
+        for (let i = 0; i < 100 && (await db.withLock('probe', async () => true)) !== true; i++);
+        assert.equal(await db.withLock('k', async () => 'second'), undefined);
+        release();
+        assert.equal(await first, 'first');
+        assert.equal(await db.withLock('k', async () => 'third'), 'third');
+      } finally {
+        await done();
+      }
+    });
+
+    test('one running job per instance is enforced by the store', async () => {
+      const { db, done } = await open(engine);
+      try {
+        await db.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['a', 'A', 'now']);
+        const insert = (id: string, status: string) =>
+          db.run(
+            `INSERT INTO jobs (id, instance_id, operation_type, submission_kind, status, submitted_at) VALUES (?, 'a', 'all', 'onDemand', ?, 'now')`,
+            [id, status],
+          );
+        await insert('j1', 'running');
+        await insert('j2', 'queued');
+        await assert.rejects(db.run(`UPDATE jobs SET status = 'running' WHERE id = 'j2'`), /unique|duplicate/i);
+      } finally {
+        await done();
+      }
+    });
+  });
+}

@@ -1,0 +1,131 @@
+// A real Insightflow for one test: its own data directory (and PostgreSQL schema), a real HTTP server on an
+// ephemeral loopback port, and a small client. Nothing is mocked.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import { silentLogger } from '../../src/core/log.ts';
+import { getEntity, queryRows } from '../../src/datastore/index.ts';
+import { startRuntime, type Runtime } from '../../src/http/runtime.ts';
+import { dropSchema, freshSchema, postgresUrl, type Engine } from './engines.ts';
+
+export const adminKey = 'test-system-admin-key-0123456789';
+
+export interface TestServer {
+  runtime: Runtime;
+  url: string;
+  dataDir: string;
+  importDir: string;
+  /** Writes a file into the import directory. */
+  importFile(name: string, content: string | Buffer): void;
+  /** Calls the API; `key` defaults to the system administrator's. */
+  call(
+    method: string,
+    pathname: string,
+    opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
+  /** Stops the server keeping its data, and starts a new one on the same data directory and schema. */
+  restart(): Promise<void>;
+  /** Rows of the published version of an entity, read straight from the data store, ordered by `orderBy`. */
+  readEntity(instanceId: string, name: string, orderBy?: string): Promise<Array<Record<string, unknown>>>;
+  /** Polls a job until it ends (bounded: 3000 polls). */
+  waitForJob(instanceId: string, jobId: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: any;
+}
+
+export async function startTestServer(
+  opts: { engine?: Engine; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestServer> {
+  const engine = opts.engine ?? 'sqlite';
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'insightflow-test-'));
+  const importDir = path.join(dataDir, 'imports');
+  mkdirSync(importDir, { recursive: true });
+  const schema = engine === 'postgres' ? freshSchema() : undefined;
+  const config = loadConfig(
+    {
+      INSIGHTFLOW_DATA_DIR: dataDir,
+      INSIGHTFLOW_PORT: '0',
+      INSIGHTFLOW_ADMIN_KEY: adminKey,
+      INSIGHTFLOW_DEMO: '0',
+      INSIGHTFLOW_LOG_LEVEL: 'silent',
+      INSIGHTFLOW_DUCKDB_MEMORY: '512MB',
+      INSIGHTFLOW_RATE_LIMIT: '1000000',
+      ...(engine === 'postgres' ? { INSIGHTFLOW_DATABASE_URL: postgresUrl } : {}),
+      ...opts.env,
+    },
+    dataDir,
+  );
+  const start = () =>
+    startRuntime(config, {
+      log: silentLogger,
+      ...(schema ? { schema } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
+  let runtime = await start();
+  const call: TestServer['call'] = async (method, pathname, o = {}) => {
+    const key = o.key === undefined ? adminKey : o.key;
+    const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...o.headers };
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(server.url + pathname, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  const server: TestServer = {
+    runtime,
+    url: runtime.url,
+    dataDir,
+    importDir,
+    importFile: (name, content) => {
+      const file = path.join(importDir, name);
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    },
+    call,
+    waitForJob: async (instanceId, jobId) => {
+      for (let i = 0; i < 3000; i++) {
+        const r = await call('GET', `/v1/instances/${instanceId}/jobs/${jobId}`);
+        const status = (r.body as { status: string }).status;
+        if (!['queued', 'running'].includes(status)) return r.body as Record<string, unknown>;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      throw new Error(`job ${jobId} did not end`);
+    },
+    restart: async () => {
+      await runtime.stop();
+      runtime = await start();
+      server.runtime = runtime;
+      server.url = runtime.url;
+    },
+    readEntity: async (instanceId, name, orderBy) => {
+      const entity = await getEntity(runtime.services.db, instanceId, name);
+      if (!entity) throw new Error(`entity ${name} is not published`);
+      const data = await runtime.services.dataStore.instance(instanceId);
+      return data.read((conn) =>
+        queryRows(conn, `SELECT * FROM ${entity.table}${orderBy ? ` ORDER BY ${orderBy}` : ''}`),
+      );
+    },
+    stop: async () => {
+      await runtime.stop();
+      if (schema) await dropSchema(schema);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}

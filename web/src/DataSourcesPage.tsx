@@ -1,0 +1,189 @@
+// Data sources: the list with status, last refresh and owners; add one (by file upload or import-directory path);
+// refresh with progress; delete; and the instance's refresh schedule.
+import { useState, type FormEvent } from 'react';
+import { api, call, type List } from './api.ts';
+import { num, splitList, when } from './format.ts';
+import { JobProgress, useJob } from './job-progress.tsx';
+import { ScheduleEditor } from './ScheduleEditor.tsx';
+import type { DataSource, Job } from './shapes.ts';
+import { useAction, useLoad } from './use-load.ts';
+import { Badge, Empty, ErrorBox, Field, Progress } from './widgets.tsx';
+
+const kinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
+const uploadTypes: Record<string, string> = {
+  csv: 'text/csv',
+  ndjson: 'application/x-ndjson',
+  json: 'application/json',
+  parquet: 'application/octet-stream',
+};
+
+export function DataSourcesPage() {
+  const sources = useLoad(() => api.get<List<DataSource>>('~/manage/datasources'), []);
+  const [adding, setAdding] = useState(false);
+  const [following, setFollowing] = useState<string | null>(null);
+  const followed = useJob(following, sources.reload);
+  const action = useAction();
+
+  const refresh = (ds: DataSource) =>
+    action.run(async () => {
+      const job = await api.post<Job>(`~/manage/datasources/${ds.id}/refresh`);
+      setFollowing(job.id);
+      sources.reload();
+    });
+  const remove = (ds: DataSource) => {
+    if (!window.confirm(`Delete data source ${ds.name} and its entity ${ds.entity}?`)) return;
+    void action.run(async () => {
+      await api.del(`~/manage/datasources/${ds.id}`);
+      sources.reload();
+    });
+  };
+
+  const list = sources.data?.value ?? [];
+  return (
+    <section>
+      <header className="page-header">
+        <h1>Data sources</h1>
+        <button type="button" className="primary" onClick={() => setAdding(!adding)}>
+          {adding ? 'Close' : 'Add data source'}
+        </button>
+      </header>
+      {adding ? (
+        <AddDataSource
+          onAdded={() => {
+            setAdding(false);
+            sources.reload();
+          }}
+        />
+      ) : null}
+      <ErrorBox error={action.error ?? sources.error} />
+      {following ? <JobProgress job={followed.job} error={followed.error} /> : null}
+      {list.length === 0 && !sources.loading ? (
+        <Empty>No data sources yet. Add one from a CSV, NDJSON, JSON or Parquet file.</Empty>
+      ) : (
+        <table className="table" aria-label="Data sources">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Entity</th>
+              <th>Status</th>
+              <th>Last refresh</th>
+              <th>Rows</th>
+              <th>Owners</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((ds) => (
+              <tr key={ds.id} data-name={ds.name}>
+                <td>{ds.name}</td>
+                <td>{ds.kind}</td>
+                <td className="mono">{ds.entity}</td>
+                <td>
+                  <Badge status={ds.status} />
+                  {ds.lastRefresh?.error ? <div className="error-inline">{ds.lastRefresh.error.message}</div> : null}
+                </td>
+                <td>{when(ds.lastRefresh?.finishedAt)}</td>
+                <td>{num(ds.lastRefresh?.rowsIngested)}</td>
+                <td>{ds.owners.join(', ') || '—'}</td>
+                <td className="actions">
+                  <button type="button" onClick={() => void refresh(ds)} disabled={action.busy}>
+                    Refresh
+                  </button>
+                  <button type="button" className="danger" onClick={() => remove(ds)} disabled={action.busy}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <ScheduleEditor />
+    </section>
+  );
+}
+
+function AddDataSource({ onAdded }: { onAdded: () => void }) {
+  const [name, setName] = useState('');
+  const [kind, setKind] = useState<string>('csv');
+  const [mode, setMode] = useState<'upload' | 'path'>('upload');
+  const [location, setLocation] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [primaryKey, setPrimaryKey] = useState('');
+  const [owners, setOwners] = useState('');
+  const [stage, setStage] = useState('');
+  const action = useAction();
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      setStage('Creating the data source');
+      const ds = await api.post<DataSource>('~/manage/datasources', {
+        name,
+        kind,
+        ...(mode === 'path' && location ? { location } : {}),
+        ...(primaryKey ? { primaryKey } : {}),
+        owners: splitList(owners),
+      });
+      try {
+        if (mode === 'upload' && file) {
+          setStage(`Uploading ${file.name} (${num(file.size)} bytes)`);
+          await call('PUT', `~/manage/datasources/${ds.id}/content`, file, uploadTypes[kind]);
+        }
+      } finally {
+        setStage('');
+      }
+      onAdded();
+    });
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} aria-label="Add data source">
+      <h2>Add a data source</h2>
+      <div className="grid2">
+        <Field label="Name">
+          <input name="name" value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <Field label="Kind">
+          <select name="kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+            {kinds.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <div className="radio-row">
+        <label>
+          <input type="radio" checked={mode === 'upload'} onChange={() => setMode('upload')} /> Upload a file
+        </label>
+        <label>
+          <input type="radio" checked={mode === 'path'} onChange={() => setMode('path')} /> A file in the import
+          directory
+        </label>
+      </div>
+      {mode === 'upload' ? (
+        <Field label="File">
+          <input name="file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
+        </Field>
+      ) : (
+        <Field label="Location" hint="A path relative to the import directory.">
+          <input name="location" value={location} onChange={(e) => setLocation(e.target.value)} required />
+        </Field>
+      )}
+      <div className="grid2">
+        <Field label="Primary key" hint="Optional: the column that identifies a record.">
+          <input name="primaryKey" value={primaryKey} onChange={(e) => setPrimaryKey(e.target.value)} />
+        </Field>
+        <Field label="Owners" hint="E-mail addresses, comma-separated.">
+          <input name="owners" value={owners} onChange={(e) => setOwners(e.target.value)} />
+        </Field>
+      </div>
+      {stage ? <Progress label={stage} /> : null}
+      <ErrorBox error={action.error} />
+      <button type="submit" className="primary" disabled={action.busy}>
+        Add
+      </button>
+    </form>
+  );
+}

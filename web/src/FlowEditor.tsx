@@ -1,0 +1,255 @@
+// The built-in flow editor: a name, one of the six triggers with its parameters, and ordered steps of the five
+// step types with their fields. Text fields are Liquid templates over the event and earlier steps.
+import { useState, type FormEvent } from 'react';
+import { api } from './api.ts';
+import type { Flow, FlowStep } from './shapes.ts';
+import { triggerNames } from './shapes.ts';
+import { cleanParams, TriggerParams, type Params } from './TriggerParams.tsx';
+import { useAction } from './use-load.ts';
+import { ErrorBox, Field } from './widgets.tsx';
+
+interface StepField {
+  name: string;
+  label: string;
+  multiline?: boolean;
+  json?: boolean;
+  number?: boolean;
+}
+
+/** Step types and their fields (SPEC §5.5). */
+export const stepTypes: Record<string, { label: string; fields: StepField[] }> = {
+  'teams.postMessage': {
+    label: 'Microsoft Teams: post a message',
+    fields: [
+      { name: 'webhookUrl', label: 'Incoming webhook / Workflows URL' },
+      { name: 'title', label: 'Title' },
+      { name: 'text', label: 'Text', multiline: true },
+    ],
+  },
+  'slack.postMessage': {
+    label: 'Slack: post a message',
+    fields: [
+      { name: 'webhookUrl', label: 'Incoming webhook URL' },
+      { name: 'text', label: 'Text', multiline: true },
+    ],
+  },
+  'email.send': {
+    label: 'E-mail: send',
+    fields: [
+      { name: 'to', label: 'To' },
+      { name: 'cc', label: 'Cc' },
+      { name: 'subject', label: 'Subject' },
+      { name: 'body', label: 'Body', multiline: true },
+    ],
+  },
+  'http.request': {
+    label: 'HTTP: call an endpoint',
+    fields: [
+      { name: 'method', label: 'Method' },
+      { name: 'url', label: 'URL' },
+      { name: 'headers', label: 'Headers (JSON object)', json: true },
+      { name: 'body', label: 'Body', multiline: true },
+    ],
+  },
+  'data.getItems': {
+    label: 'Data: get items from an entity',
+    fields: [
+      { name: 'entity', label: 'Entity' },
+      { name: 'filter', label: 'Filter' },
+      { name: 'select', label: 'Select' },
+      { name: 'top', label: 'Top', number: true },
+    ],
+  },
+};
+
+const defaults: Record<string, Record<string, unknown>> = {
+  'teams.postMessage': {
+    title: 'Refresh of {{ event.data.dataSourceName }} failed',
+    text: '{{ event.data.error.message }}',
+  },
+  'slack.postMessage': { text: '{{ event.type }}: {{ event.data | json }}' },
+  'email.send': {
+    to: '{{ event.data.owners }}',
+    subject: '{{ event.data.segmentName }} crossed {{ event.data.threshold }}',
+    body: 'The segment now has {{ event.data.currentValue }} members (before: {{ event.data.previousValue }}).',
+  },
+  'http.request': { method: 'POST', body: '{{ event | json }}' },
+  'data.getItems': { entity: 'Customer', top: 10 },
+};
+
+export function newStep(type: string, index: number): FlowStep {
+  return { name: `${type.split('.')[0]}${index + 1}`, type, ...(defaults[type] ?? {}) };
+}
+
+/** A new flow: with one step of `stepType`, on the trigger that fits it. */
+export function newFlow(stepType?: string): Flow {
+  const type = stepType ?? 'teams.postMessage';
+  return {
+    id: '',
+    name: '',
+    enabled: true,
+    trigger: { type: type === 'email.send' ? 'segment-threshold-crossed' : 'datasource-refresh-failed' },
+    steps: [newStep(type, 0)],
+  };
+}
+
+export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) => void }) {
+  const [name, setName] = useState(flow.name);
+  const [enabled, setEnabled] = useState(flow.enabled);
+  const [triggerType, setTriggerType] = useState(flow.trigger.type);
+  const [params, setParams] = useState<Params>(() => {
+    const { type: _type, ...rest } = flow.trigger;
+    return rest;
+  });
+  const [steps, setSteps] = useState<FlowStep[]>(flow.steps);
+  const action = useAction();
+
+  const setStep = (i: number, s: FlowStep) => setSteps(steps.map((x, j) => (j === i ? s : x)));
+  const move = (i: number, by: number) => {
+    const next = steps.slice();
+    const [s] = next.splice(i, 1);
+    next.splice(i + by, 0, s as FlowStep);
+    setSteps(next);
+  };
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const body = {
+        name,
+        enabled,
+        trigger: { type: triggerType, ...cleanParams(triggerType, params) },
+        steps: steps.map(cleanStep),
+      };
+      const saved = flow.id
+        ? await api.patch<Flow>(`~/flows/${flow.id}`, body)
+        : await api.post<Flow>('~/flows', body);
+      onSaved(saved);
+    });
+  };
+
+  return (
+    <form className="card form" onSubmit={submit} aria-label="Flow editor">
+      <h2>{flow.id ? `Flow: ${flow.name}` : 'New flow'}</h2>
+      <div className="grid2">
+        <Field label="Name">
+          <input name="flowName" value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <Field label="Trigger">
+          <select aria-label="Trigger" value={triggerType} onChange={(e) => setTriggerType(e.target.value)}>
+            {triggerNames.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
+      </label>
+      <h3>Trigger parameters</h3>
+      <TriggerParams trigger={triggerType} params={params} onChange={setParams} />
+      <h3>Steps</h3>
+      <p className="muted">
+        Text fields are Liquid templates: {'{{ event.data.dataSourceName }}'}, {'{{ steps.<name>.output }}'}.
+      </p>
+      {steps.map((s, i) => (
+        <StepEditor
+          key={i}
+          step={s}
+          first={i === 0}
+          last={i === steps.length - 1}
+          onChange={(x) => setStep(i, x)}
+          onMove={(by) => move(i, by)}
+          onRemove={() => setSteps(steps.filter((_, j) => j !== i))}
+        />
+      ))}
+      <div className="row">
+        {Object.keys(stepTypes).map((t) => (
+          <button key={t} type="button" onClick={() => setSteps([...steps, newStep(t, steps.length)])}>
+            + {t}
+          </button>
+        ))}
+      </div>
+      <ErrorBox error={action.error} />
+      <button type="submit" className="primary" disabled={action.busy}>
+        Save flow
+      </button>
+    </form>
+  );
+}
+
+/** Drops empty optional fields and parses JSON fields left as text. */
+function cleanStep(s: FlowStep): FlowStep {
+  const out: FlowStep = { name: s.name, type: s.type };
+  for (const f of stepTypes[s.type]?.fields ?? []) {
+    const v = s[f.name];
+    if (v === undefined || v === '') continue;
+    out[f.name] = f.json && typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+  }
+  return out;
+}
+
+function StepEditor({
+  step,
+  first,
+  last,
+  onChange,
+  onMove,
+  onRemove,
+}: {
+  step: FlowStep;
+  first: boolean;
+  last: boolean;
+  onChange: (s: FlowStep) => void;
+  onMove: (by: number) => void;
+  onRemove: () => void;
+}) {
+  const def = stepTypes[step.type];
+  const show = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+  return (
+    <fieldset className="step" data-step={step.type}>
+      <legend>
+        {def?.label ?? step.type}
+        <span className="step-tools">
+          <button type="button" disabled={first} onClick={() => onMove(-1)} aria-label="Move up">
+            ↑
+          </button>
+          <button type="button" disabled={last} onClick={() => onMove(1)} aria-label="Move down">
+            ↓
+          </button>
+          <button type="button" className="danger" onClick={onRemove}>
+            Remove
+          </button>
+        </span>
+      </legend>
+      <Field label="Step name">
+        <input value={step.name} onChange={(e) => onChange({ ...step, name: e.target.value })} />
+      </Field>
+      {(def?.fields ?? []).map((f) => (
+        <Field key={f.name} label={f.label}>
+          {f.multiline ? (
+            <textarea
+              aria-label={f.label}
+              rows={3}
+              value={show(step[f.name])}
+              onChange={(e) => onChange({ ...step, [f.name]: e.target.value })}
+            />
+          ) : (
+            <input
+              aria-label={f.label}
+              value={show(step[f.name])}
+              onChange={(e) =>
+                onChange({
+                  ...step,
+                  [f.name]: f.number && /^\d+$/.test(e.target.value) ? Number(e.target.value) : e.target.value,
+                })
+              }
+            />
+          )}
+        </Field>
+      ))}
+    </fieldset>
+  );
+}

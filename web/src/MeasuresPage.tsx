@@ -1,0 +1,184 @@
+// Measures: the list with current values, an editor (filter with a live row-count preview, save errors inline)
+// and the value history with threshold lines.
+import { useState, type FormEvent } from 'react';
+import { api, listOrEmpty } from './api.ts';
+import { CountPreview } from './CountPreview.tsx';
+import { num, splitList } from './format.ts';
+import { HistoryChart } from './HistoryChart.tsx';
+import type { Measure } from './shapes.ts';
+import { thresholdsOf } from './thresholds.ts';
+import { useAction, useLoad } from './use-load.ts';
+import { Empty, ErrorBox, Field } from './widgets.tsx';
+
+const aggregations = ['sum', 'avg', 'count', 'countDistinct', 'min', 'max'];
+const blank: Measure = { id: '', name: '', kind: 'business', entity: 'Customer', aggregation: 'count' };
+
+export function MeasuresPage() {
+  const measures = useLoad(() => listOrEmpty<Measure>('~/manage/measures'), []);
+  const [editing, setEditing] = useState<Measure | null>(null);
+  const list = measures.data?.value ?? [];
+  return (
+    <section>
+      <header className="page-header">
+        <h1>Measures</h1>
+        <button type="button" className="primary" onClick={() => setEditing(blank)}>
+          New measure
+        </button>
+      </header>
+      <ErrorBox error={measures.error} />
+      {measures.data?.missing ? <Empty>This server does not offer measures yet.</Empty> : null}
+      {list.length === 0 && !measures.loading && !measures.data?.missing ? (
+        <Empty>No measures yet. A measure aggregates an attribute of an entity, e.g. the sum of order totals.</Empty>
+      ) : null}
+      {list.length ? (
+        <table className="table clickable" aria-label="Measures">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Kind</th>
+              <th>Definition</th>
+              <th>Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((m) => (
+              <tr key={m.id} onClick={() => setEditing(m)} className={editing?.id === m.id ? 'selected' : undefined}>
+                <td>{m.name}</td>
+                <td>{m.kind}</td>
+                <td className="mono">
+                  {m.aggregation}({m.attribute ?? '*'}) of {m.entity}
+                  {m.dimensions?.length ? ` by ${m.dimensions.join(', ')}` : ''}
+                </td>
+                <td>{num(m.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {editing ? (
+        <MeasureEditor
+          key={editing.id || 'new'}
+          measure={editing}
+          onSaved={(m) => {
+            setEditing(m);
+            measures.reload();
+          }}
+          onDeleted={() => {
+            setEditing(null);
+            measures.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function MeasureEditor({
+  measure,
+  onSaved,
+  onDeleted,
+}: {
+  measure: Measure;
+  onSaved: (m: Measure) => void;
+  onDeleted: () => void;
+}) {
+  const [name, setName] = useState(measure.name);
+  const [kind, setKind] = useState(measure.kind);
+  const [entity, setEntity] = useState(measure.entity);
+  const [aggregation, setAggregation] = useState(measure.aggregation);
+  const [attribute, setAttribute] = useState(measure.attribute ?? '');
+  const [filter, setFilter] = useState(measure.filter ?? '');
+  const [dimensions, setDimensions] = useState((measure.dimensions ?? []).join(', '));
+  const thresholds = useLoad(() => (measure.id ? thresholdsOf('measure', measure.id) : Promise.resolve([])), [
+    measure.id,
+  ]);
+  const action = useAction();
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      const body = {
+        name,
+        kind,
+        entity,
+        aggregation,
+        ...(attribute ? { attribute } : {}),
+        ...(filter ? { filter } : {}),
+        dimensions: splitList(dimensions),
+      };
+      const saved = measure.id
+        ? await api.patch<Measure>(`~/manage/measures/${measure.id}`, body)
+        : await api.post<Measure>('~/manage/measures', body);
+      onSaved(saved);
+    });
+  };
+  const remove = () => {
+    if (!window.confirm(`Delete measure ${measure.name}?`)) return;
+    void action.run(async () => {
+      await api.del(`~/manage/measures/${measure.id}`);
+      onDeleted();
+    });
+  };
+
+  return (
+    <div className="card">
+      <form className="form" onSubmit={submit} aria-label="Measure editor">
+        <h2>{measure.id ? `Measure: ${measure.name}` : 'New measure'}</h2>
+        <div className="grid2">
+          <Field label="Name">
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </Field>
+          <Field label="Kind">
+            <select value={kind} onChange={(e) => setKind(e.target.value as Measure['kind'])}>
+              <option value="business">business (one value, or one per dimension value)</option>
+              <option value="customer">customer (one value per customer)</option>
+            </select>
+          </Field>
+          <Field label="Entity">
+            <input value={entity} onChange={(e) => setEntity(e.target.value)} required />
+          </Field>
+          <Field label="Aggregation">
+            <select value={aggregation} onChange={(e) => setAggregation(e.target.value)}>
+              {aggregations.map((a) => (
+                <option key={a}>{a}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Attribute" hint="Optional for count.">
+            <input value={attribute} onChange={(e) => setAttribute(e.target.value)} />
+          </Field>
+          <Field label="Dimensions" hint="Group-by attributes, comma-separated.">
+            <input value={dimensions} onChange={(e) => setDimensions(e.target.value)} />
+          </Field>
+        </div>
+        <Field label="Filter" hint="Optional OData $filter over the entity.">
+          <textarea
+            className="code"
+            rows={2}
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            spellCheck={false}
+          />
+        </Field>
+        <CountPreview entity={entity} filter={filter} noun="rows" />
+        <ErrorBox error={action.error} />
+        <div className="row">
+          <button type="submit" className="primary" disabled={action.busy}>
+            Save
+          </button>
+          {measure.id ? (
+            <button type="button" className="danger" onClick={remove} disabled={action.busy}>
+              Delete
+            </button>
+          ) : null}
+        </div>
+      </form>
+      {measure.id ? (
+        <>
+          <h3>Value over time</h3>
+          <HistoryChart history={measure.history ?? []} thresholds={thresholds.data ?? []} />
+        </>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+// Small building blocks shared by the pages: error and empty states, status badges, progress, copy button.
+import { useState, type ReactNode } from 'react';
+import { messageOf } from './api.ts';
+import type { Status } from './shapes.ts';
+
+export function ErrorBox({ error }: { error: unknown }) {
+  if (error === null || error === undefined) return null;
+  return (
+    <div className="error" role="alert">
+      {messageOf(error)}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <div className="empty">{children}</div>;
+}
+
+export function Badge({ status }: { status: Status | string }) {
+  return <span className={`badge badge-${status}`}>{status}</span>;
+}
+
+/** A bar for long work: determinate when `done`/`total` are known, else an indeterminate stripe. */
+export function Progress({ done, total, label }: { done?: number; total?: number; label: string }) {
+  const pct = total ? Math.round(((done ?? 0) / total) * 100) : undefined;
+  return (
+    <div className="progress" role="progressbar" aria-label={label} aria-valuenow={pct}>
+      <div className={pct === undefined ? 'bar indeterminate' : 'bar'} style={{ width: `${pct ?? 100}%` }} />
+      <span>
+        {label}
+        {pct !== undefined ? ` — ${done}/${total}` : ''}
+      </span>
+    </div>
+  );
+}
+
+export function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        void navigator.clipboard?.writeText(text).then(() => setCopied(true));
+      }}
+    >
+      {copied ? 'Copied' : 'Copy'}
+    </button>
+  );
+}
+
+export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      {children}
+      {hint ? <small>{hint}</small> : null}
+    </label>
+  );
+}
+
+export function Json({ value }: { value: unknown }) {
+  return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
+}
