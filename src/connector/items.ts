@@ -4,7 +4,7 @@
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import type { DataStore, PublishedEntity } from '../datastore/index.ts';
-import { duckTypeOf, getEntity, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
+import { duckTypeOf, getEntity, isStoredInKeyOrder, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
 import type { ItemsQueryInput } from '../datastore/odata/index.ts';
 import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
 import type { Db } from '../store/index.ts';
@@ -84,10 +84,13 @@ export async function getItems(
 ): Promise<ItemsResponse> {
   const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
   const data = await deps.dataStore.instance(instanceId);
-  const page = await onSnapshot(deps, instanceId, name, async (entity) => {
-    const q = compileItemsQuery(input, entity, { membershipTable: membership?.table });
-    return data.read((conn) => executeItemsQuery(conn, q));
-  });
+  const page = await onSnapshot(deps, instanceId, name, async (entity) =>
+    data.read(async (conn) => {
+      const storedInKeyOrder = await isStoredInKeyOrder(conn, instanceId, entity);
+      const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, storedInKeyOrder });
+      return executeItemsQuery(conn, q);
+    }),
+  );
   const out: ItemsResponse = {
     '@odata.context': `${url.origin}/v1/instances/${instanceId}/$metadata#${name}`,
     ...(page.count !== null ? { '@odata.count': page.count } : {}),

@@ -45,6 +45,8 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
     const db = await DuckDBInstance.create(path.join(opts.dir, `${instanceId}.duckdb`), {
       memory_limit: opts.memoryLimit,
       temp_directory: tmp,
+      // Pages that walk rowids rely on scans coming back in insertion order (odata/items.ts).
+      preserve_insertion_order: 'true',
       ...(opts.threads ? { threads: String(opts.threads) } : {}),
     });
     const writer = await db.connect();

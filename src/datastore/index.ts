@@ -2,3 +2,4 @@
 export * from './engine.ts';
 export * from './schema.ts';
 export * from './catalog.ts';
+export * from './key-order.ts';

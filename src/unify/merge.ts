@@ -61,7 +61,8 @@ function mergeAggregate(config: UnificationConfig, a: Attribute): string {
   return `coalesce(${pick} FILTER (WHERE ${v} IS NOT NULL AND ${by} IS NOT NULL), ${importance})`;
 }
 
-/** Creates the Customer and ConflationMap tables. */
+/** Creates the Customer (stored in CustomerId order, so pages walk rowids: datastore/key-order.ts) and ConflationMap
+ * tables. */
 export async function writeOutputs(
   conn: DuckDBConnection,
   t: MergeTables,
@@ -74,7 +75,8 @@ export async function writeOutputs(
     SELECT i.CustomerId${attrs.map((a) => `, m.${quoteIdent(a.name)}`).join('')}
     FROM (SELECT _founder${attrs.map((a) => `, ${mergeAggregate(opts.config, a)} AS ${quoteIdent(a.name)}`).join('')}
           FROM (${members}) GROUP BY _founder) m
-    JOIN ${t.ids} i USING (_founder)`);
+    JOIN ${t.ids} i USING (_founder)
+    ORDER BY i.CustomerId`);
   await conn.run(`CREATE TABLE ${t.conflationMap} AS
     SELECT i.CustomerId, e.name AS SourceEntity, m._key AS SourceKey, ru.name AS MatchedBy
     FROM (${members}) m

@@ -2,6 +2,9 @@
 // with keyset paging. The skiptoken holds the sort-key values of the last row returned (the $orderby keys, then the
 // entity key — or DuckDB's rowid when the entity has none — so the order is total); the next page starts after them,
 // so a page costs the same at any depth. Tokens are opaque (base64url JSON) and bound to the query they came from.
+// Without $orderby, on a table stored in key order (key-order.ts), pages walk rowids instead: DuckDB prunes a rowid
+// range without reading the table, where "key > last" is a top-N over every later row. The token then also carries
+// the rowid and the table it belongs to; after a refresh replaced the table, the key values take over.
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { AppError } from '../../core/errors.ts';
@@ -33,6 +36,11 @@ interface SortKey {
   notNull?: boolean;
 }
 
+export interface ItemsQueryOptions extends FilterOptions {
+  /** The entity's table is stored in key order with dense rowids (isStoredInKeyOrder). */
+  storedInKeyOrder?: boolean;
+}
+
 export interface CompiledItemsQuery {
   sql: string;
   params: unknown[];
@@ -42,6 +50,15 @@ export interface CompiledItemsQuery {
   select: Attribute[];
   keys: SortKey[];
   fingerprint: string;
+  /** Set when pages walk rowids: names the table the rowids belong to. */
+  rowidTable: string | null;
+}
+
+interface Skiptoken {
+  values: unknown[];
+  /** The rowid of the last row and the table it is in, when the page walked rowids. */
+  rowid: number | null;
+  table: string | null;
 }
 
 const invalid = (message: string) => new AppError('InvalidQuery', message);
@@ -124,11 +141,14 @@ function after(keys: SortKey[], values: unknown[], params: unknown[]): string {
   return `(${ors.join(' OR ')})`;
 }
 
-export function encodeSkiptoken(values: unknown[], fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ v: values, f: fingerprint })).toString('base64url');
+export function encodeSkiptoken(values: unknown[], fingerprint: string, at?: { rowid: number; table: string }): string {
+  const body = at ? { v: values, f: fingerprint, r: at.rowid, t: at.table } : { v: values, f: fingerprint };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
-function decodeSkiptoken(token: string, fingerprint: string, keys: number): unknown[] {
+const tableTag = (table: string): string => createHash('sha256').update(table).digest('base64url').slice(0, 12);
+
+function decodeSkiptoken(token: string, fingerprint: string, keys: number): Skiptoken {
   let parsed: unknown;
   try {
     if (token.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new Error('shape');
@@ -136,7 +156,7 @@ function decodeSkiptoken(token: string, fingerprint: string, keys: number): unkn
   } catch {
     throw invalid('$skiptoken is not a token this server issued');
   }
-  const p = parsed as { v?: unknown; f?: unknown };
+  const p = parsed as { v?: unknown; f?: unknown; r?: unknown; t?: unknown };
   if (!Array.isArray(p.v) || p.v.length !== keys || p.f !== fingerprint) {
     throw invalid(
       '$skiptoken does not belong to this query (its $filter or $orderby differ); follow @odata.nextLink as given',
@@ -144,13 +164,14 @@ function decodeSkiptoken(token: string, fingerprint: string, keys: number): unkn
   }
   if (!p.v.every((x) => x === null || ['string', 'number', 'boolean'].includes(typeof x)))
     throw invalid('$skiptoken is not a token this server issued');
-  return p.v;
+  const walked = Number.isSafeInteger(p.r) && (p.r as number) >= 0 && typeof p.t === 'string';
+  return { values: p.v, rowid: walked ? (p.r as number) : null, table: walked ? (p.t as string) : null };
 }
 
 export function compileItemsQuery(
   input: ItemsQueryInput,
   entity: PublishedEntity,
-  opts: FilterOptions = {},
+  opts: ItemsQueryOptions = {},
 ): CompiledItemsQuery {
   const top = parseTop(input.top);
   const skip = parseSkip(input.skip);
@@ -179,11 +200,27 @@ export function compileItemsQuery(
     .slice(0, 16);
   const params: unknown[] = [...(filter?.params ?? [])];
   const where: string[] = filter ? [filter.sql] : [];
-  if (input.skiptoken) where.push(after(keys, decodeSkiptoken(input.skiptoken, fingerprint, keys.length), params));
+  const walk = opts.storedInKeyOrder === true && keys.length === 1 && keys[0]?.notNull === true && !input.orderby;
+  const rowidTable = walk ? tableTag(entity.table) : null;
+  let offset = skip;
+  if (input.skiptoken) {
+    const token = decodeSkiptoken(input.skiptoken, fingerprint, keys.length);
+    if (walk && token.rowid !== null && token.table === rowidTable) {
+      params.push(token.rowid);
+      where.push('t.rowid > ?');
+    } else where.push(after(keys, token.values, params));
+  } else if (walk && !filter && skip > 0) {
+    params.push(skip);
+    where.push('t.rowid >= ?');
+    offset = 0;
+  }
   const cols = [...select.map((a) => `t.${quoteIdent(a.name)}`), ...keys.map((k, i) => `${k.sql} AS "__k${i}"`)];
-  const order = keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ');
+  if (walk) cols.push('t.rowid AS "__r"');
+  // Walking rowids needs no ORDER BY: DuckDB returns a scan in insertion order (preserve_insertion_order, on by
+  // default) and stops at the LIMIT, where ORDER BY rowid would sort every row of the range first.
+  const order = walk ? '' : ` ORDER BY ${keys.map((k) => `${k.sql} ${k.desc ? 'DESC' : 'ASC'} NULLS LAST`).join(', ')}`;
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  const sql = `SELECT ${cols.join(', ')} FROM ${entity.table} AS t${whereSql} ORDER BY ${order} LIMIT ${top + 1}${skip ? ` OFFSET ${skip}` : ''}`;
+  const sql = `SELECT ${cols.join(', ')} FROM ${entity.table} AS t${whereSql}${order} LIMIT ${top + 1}${offset ? ` OFFSET ${offset}` : ''}`;
   return {
     sql,
     params,
@@ -193,6 +230,7 @@ export function compileItemsQuery(
     select,
     keys,
     fingerprint,
+    rowidTable,
   };
 }
 
@@ -231,6 +269,7 @@ export async function executeItemsQuery(conn: DuckDBConnection, q: CompiledItems
       ? encodeSkiptoken(
           q.keys.map((k, i) => toJsonValue(last[`__k${i}`], k.type)),
           q.fingerprint,
+          q.rowidTable !== null ? { rowid: Number(last.__r), table: q.rowidTable } : undefined,
         )
       : null;
   return { value: page.map((r) => toJsonRow(r, q.select)), count, nextSkiptoken };
