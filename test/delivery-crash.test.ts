@@ -108,7 +108,9 @@ test('kill -9 while delivering loses no event', async (t) => {
         if (jobs.some((j) => j.status === 'queued' || j.status === 'running')) return false;
         const db = control();
         try {
-          const row = db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'`).get() as { n: number };
+          const row = db.prepare(`SELECT COUNT(*) AS n FROM deliveries WHERE status = 'pending'`).get() as {
+            n: number;
+          };
           return row.n === 0;
         } finally {
           db.close();

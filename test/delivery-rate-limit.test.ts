@@ -89,7 +89,8 @@ for (const engine of await engines()) {
           assert.equal(r.headers.get('ratelimit'), `"default";r=${7 - i};t=60`);
         }
         assert.equal((await s.call('GET', `${U}/subscriptions`, { key: big })).status, 429);
-        for (let i = 0; i < 3; i++) assert.equal((await s.call('GET', `${U}/subscriptions`, { key: small })).status, 200);
+        for (let i = 0; i < 3; i++)
+          assert.equal((await s.call('GET', `${U}/subscriptions`, { key: small })).status, 200);
         const r = await s.call('GET', `${U}/subscriptions`, { key: small });
         assert.equal(r.status, 429);
         assert.equal(r.headers.get('ratelimit-policy'), '"default";q=3;w=60');

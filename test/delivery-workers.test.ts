@@ -50,7 +50,7 @@ for (const engine of await engines()) {
         await emit(s, 150);
         await Promise.all([s.runtime.services.deliveryWorker.drain(), ...others.map((w) => w.drain())]);
         await rx.waitFor(300);
-        const keys = rx.received.map((r) => `${r.path}#${r.headers['webhook-id']}`);
+        const keys = rx.received.map((r) => `${r.path}#${String(r.headers['webhook-id'])}`);
         assert.equal(keys.length, 300);
         assert.equal(new Set(keys).size, 300, 'no attempt was sent twice');
 

@@ -43,7 +43,9 @@ async function deliveries(s: TestServer, subId: string, until: (d: any[]) => boo
     await s.runtime.services.deliveryWorker.drain();
     await new Promise((res) => setTimeout(res, 10));
   }
-  throw new Error(`deliveries did not reach the expected state: ${JSON.stringify((await s.call('GET', `${U}/subscriptions/${subId}/deliveries`)).body)}`);
+  throw new Error(
+    `deliveries did not reach the expected state: ${JSON.stringify((await s.call('GET', `${U}/subscriptions/${subId}/deliveries`)).body)}`,
+  );
 }
 
 function verifyBoth(secret: string, r: Received): unknown {
@@ -118,7 +120,10 @@ for (const engine of await engines()) {
           [{ url, eventTypes: ['segment.threshold.crossed'], threshold: 5 }, /segmentId is required/],
           [{ url, eventTypes: ['segment.threshold.crossed'], segmentId: 'seg_x', threshold: 5 }, /no segment seg_x/],
           [{ url, eventTypes: ['segment.threshold.crossed'], segmentId: 'seg_1' }, /threshold is required/],
-          [{ url, eventTypes: ['measure.threshold.crossed'], measureId: 'msr_1', threshold: 1 }, /dimension is required/],
+          [
+            { url, eventTypes: ['measure.threshold.crossed'], measureId: 'msr_1', threshold: 1 },
+            /dimension is required/,
+          ],
           [{ url, eventTypes: ['unification.completed'], dataSourceId: ds }, /dataSourceId does not apply/],
           [{ url, eventTypes: ['nope.event'] }, /eventTypes\.0: must be one of/],
           [{ url, eventTypes: [] }, /at least one event type/],
@@ -176,7 +181,11 @@ for (const engine of await engines()) {
           },
         });
         assert.equal(flow.status, 201, JSON.stringify(flow.body));
-        assert.equal((await s.call('GET', `${U}/subscriptions`)).body.value.length, 2, 'flow subscriptions stay hidden');
+        assert.equal(
+          (await s.call('GET', `${U}/subscriptions`)).body.value.length,
+          2,
+          'flow subscriptions stay hidden',
+        );
         assert.equal((await s.call('GET', `${U}/subscriptions/${flow.body.subscriptionId}`)).status, 404);
       } finally {
         await s.stop();
@@ -255,7 +264,7 @@ for (const engine of await engines()) {
           '/moved': [302, 200],
         };
         const calls: Record<string, number> = {};
-        rx.respond = (r) => {
+        rx.respond = (r): { status: number; headers?: Record<string, string> } => {
           const n = (calls[r.path] = (calls[r.path] ?? 0) + 1);
           const list = answers[r.path] ?? [200];
           const status = list[Math.min(n, list.length) - 1]!;
@@ -349,7 +358,7 @@ for (const engine of await engines()) {
         assert.equal(r.status, 202);
         assert.equal(r.body.count, 2);
         const all = await rx.waitFor(4);
-        const seen = all.map((x) => `${x.headers['webhook-id']}#${x.json.sequence}`);
+        const seen = all.map((x) => `${String(x.headers['webhook-id'])}#${x.json.sequence}`);
         assert.deepEqual(seen.slice(2).sort(), seen.slice(0, 2).sort());
         const later = await s.call('POST', `${U}/subscriptions/${sub.id}/replay`, {
           body: { since: new Date(Date.now() + 60_000).toISOString() },

@@ -52,9 +52,15 @@ test('parseAllowedTargets reads CIDRs and bare addresses, and names a bad item',
     list.map(([net, bits]) => `${net.toString()}/${bits}`),
     ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '192.168.0.0/16'],
   );
-  assert.deepEqual(parseAllowedTargets(['192.168.1.5']).map(([n, b]) => `${n.toString()}/${b}`), ['192.168.1.5/32']);
+  assert.deepEqual(
+    parseAllowedTargets(['192.168.1.5']).map(([n, b]) => `${n.toString()}/${b}`),
+    ['192.168.1.5/32'],
+  );
   for (const bad of ['10.0.0.0/99', 'example.com', '10.0.0/8x', '1.2.3.4/']) {
-    assert.throws(() => parseAllowedTargets(`127.0.0.1, ${bad}`), new RegExp(`"${bad.replace(/\./g, '\\.')}" is not a CIDR`));
+    assert.throws(
+      () => parseAllowedTargets(`127.0.0.1, ${bad}`),
+      new RegExp(`"${bad.replace(/\./g, '\\.')}" is not a CIDR`),
+    );
   }
 });
 

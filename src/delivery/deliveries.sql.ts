@@ -78,10 +78,7 @@ interface Row {
   created_at: string;
 }
 
-export async function insertDelivery(
-  db: Db,
-  d: { id: string; envelope: EventEnvelope; now: string },
-): Promise<void> {
+export async function insertDelivery(db: Db, d: { id: string; envelope: EventEnvelope; now: string }): Promise<void> {
   const e = d.envelope;
   await db.run(
     `INSERT INTO deliveries (id, instance_id, subscription_id, event_id, event_type, sequence, payload, status,

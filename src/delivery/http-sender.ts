@@ -133,7 +133,10 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
     if (url.username || url.password) return fail({ code: 'InvalidUrl', message: 'the URL carries credentials' });
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !isAddressAllowed(host, opts.allowList)) {
-      return fail({ code: 'TargetRefused', message: `${host} is ${classifyAddress(host)}, which targets may not reach` });
+      return fail({
+        code: 'TargetRefused',
+        message: `${host} is ${classifyAddress(host)}, which targets may not reach`,
+      });
     }
     const connectMs = req.connectTimeoutMs ?? defaultConnectMs;
     const responseMs = req.responseTimeoutMs ?? defaultResponseMs;
@@ -145,7 +148,7 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
       try {
         res = await request(url, {
           dispatcher: agentFor(connectMs),
-          method: req.method as Dispatcher.HttpMethod,
+          method: req.method,
           headers: req.headers,
           ...(req.body !== undefined ? { body: req.body } : {}),
           headersTimeout: responseMs,

@@ -34,8 +34,7 @@ export function judgeAttempt(i: VerdictInput): Verdict {
     return { kind: 'failed', reason: result.error.message, disableSubscription: false };
   if (code !== null && code >= 400 && code < 500 && !retryable4xx.has(code))
     return { kind: 'failed', reason: `the target answered ${code}`, disableSubscription: false };
-  const retryAfterMs =
-    code === 429 || code === 503 ? parseRetryAfter(result.headers['retry-after'], i.now) : undefined;
+  const retryAfterMs = code === 429 || code === 503 ? parseRetryAfter(result.headers['retry-after'], i.now) : undefined;
   const delayMs = nextAttemptDelay({
     attempt: i.attempt,
     firstAttemptAt: i.firstAttemptAt,

@@ -56,10 +56,7 @@ export async function postJson(
 }
 
 /** The status and body of a 2xx answer; otherwise a StepError with the sender's error code or HttpError. */
-export function expect2xx(
-  r: Awaited<ReturnType<SendHttp>>,
-  url: string,
-): { statusCode: number; body: string } {
+export function expect2xx(r: Awaited<ReturnType<SendHttp>>, url: string): { statusCode: number; body: string } {
   const where = redact(url);
   if (r.statusCode === null) {
     const code = r.error?.code ?? 'ConnectionFailed';

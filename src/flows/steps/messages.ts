@@ -19,10 +19,10 @@ const maxFacts = 20;
 
 /** The event's key facts: type, time and its scalar data fields (lists of scalars joined). */
 export function eventFacts(event: unknown): Array<{ title: string; value: string }> {
-  const e = (event ?? {}) as { type?: unknown; time?: unknown; data?: unknown };
+  const e = (event ?? {}) as { type?: string; time?: string; data?: unknown };
   const facts = [
-    { title: 'Event', value: String(e.type ?? '') },
-    { title: 'Time', value: String(e.time ?? '') },
+    { title: 'Event', value: e.type ?? '' },
+    { title: 'Time', value: e.time ?? '' },
   ];
   const data = e.data && typeof e.data === 'object' ? (e.data as Record<string, unknown>) : {};
   for (const [title, v] of Object.entries(data)) {

@@ -42,7 +42,7 @@ export const eventRoutes = [
       202: { description: 'Nothing new yet.' },
     },
     handler: async ({ services, params, query, url }): Promise<Reply> => {
-      const type = query.type as EventType | undefined;
+      const type = query.type;
       const after = query.after ?? '0';
       const events = await readEvents(services.db, params.instanceId as string, {
         after: Number(after),

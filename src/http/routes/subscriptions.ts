@@ -110,7 +110,11 @@ export const subscriptionRoutes = [
     access: 'viewer',
     responses: { 200: { description: 'The subscription (without its secret).' } },
     handler: async ({ services, params }) =>
-      ok(subscriptionView(await requireWebhook(services.db, params.instanceId as string, params.subscriptionId as string))),
+      ok(
+        subscriptionView(
+          await requireWebhook(services.db, params.instanceId as string, params.subscriptionId as string),
+        ),
+      ),
   }),
   route({
     method: 'patch',
