@@ -54,7 +54,7 @@ export const paramKeys = Object.keys(p) as Array<keyof TriggerParams>;
 
 /** Splits trigger parameters off a body. */
 export const paramsOf = (body: Record<string, unknown>): TriggerParams =>
-  Object.fromEntries(paramKeys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]])) as TriggerParams;
+  Object.fromEntries(paramKeys.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
 
 export function subscriptionView(s: Subscription): Record<string, unknown> {
   const trigger = s.eventTypes.length === 1 ? triggerNames.find((t) => triggers[t] === s.eventTypes[0]) : undefined;

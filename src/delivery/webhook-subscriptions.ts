@@ -5,7 +5,7 @@
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { EventType, MeasureDimensionCheck, Subscription, TriggerParams } from '../events/index.ts';
+import type { MeasureDimensionCheck, Subscription, TriggerParams } from '../events/index.ts';
 import {
   deleteSubscription,
   eventsSince,
@@ -116,7 +116,7 @@ export async function patchWebhook(
     ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
     ...(patch.enabled === true ? { disabledReason: null } : {}),
     ...(patch.enabled === false ? { disabledReason: 'disabled through the API' } : {}),
-    params: params as TriggerParams,
+    params: params,
     updatedAt: deps.clock.now().toISOString(),
   };
   await checkSubscription(deps, instanceId, next);
@@ -165,11 +165,15 @@ export async function replay(deps: WebhookDeps, instanceId: string, subId: strin
   const sub = await requireWebhook(deps.db, instanceId, subId);
   if (!sub.enabled) throw new AppError('Conflict', `subscription ${subId} is disabled; enable it first`);
   const events = (await eventsSince(deps.db, instanceId, since, 1_000_000)).filter((e) =>
-    matchesSubscription(sub, e.type as EventType, e.data, e.subject),
+    matchesSubscription(sub, e.type, e.data, e.subject),
   );
   const chosen = events.slice(0, replayLimit);
   const count = await deps.db.tx(async (tx) => {
-    const known = await sequencesOf(tx, sub.id, chosen.map((e) => e.id));
+    const known = await sequencesOf(
+      tx,
+      sub.id,
+      chosen.map((e) => e.id),
+    );
     const now = deps.clock.now().toISOString();
     for (const e of chosen) {
       const sequence = known.get(e.id) ?? (await takeSequence(tx, sub.id));

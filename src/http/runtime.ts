@@ -4,11 +4,10 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { AppError, TaskError } from '../core/errors.ts';
+import { AppError } from '../core/errors.ts';
 import { resolveSecretKey } from '../core/secrets.ts';
 import { parseAllowedTargets } from '../delivery/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
-import { checkMeasureDimension } from '../delivery/measure-dimension.ts';
 import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
 import { webhookSink } from '../delivery/sink.ts';
 import { createDeliveryWorker } from '../delivery/worker.ts';
@@ -21,13 +20,15 @@ import { createLogger, type Logger } from '../core/log.ts';
 import { createDataStore, getEntity } from '../datastore/index.ts';
 import { compileItemsQuery, defaultTop, executeItemsQuery } from '../datastore/odata/index.ts';
 import { createOutbox } from '../events/index.ts';
-import type { TaskExecutor } from '../jobs/index.ts';
+import { checkMeasureDimension, evaluationOrder, listMeasures, listSegments } from '../insights/index.ts';
 import {
   createJobRunner,
   createScheduler,
   emitFullRefreshCompleted,
   ingestionTask,
+  measureTask,
   publishTask,
+  segmentTask,
   unificationTask,
 } from '../jobs/index.ts';
 import { listDataSources } from '../sources/index.ts';
@@ -37,6 +38,7 @@ import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
 import { routes } from './routes/index.ts';
 import type { Services } from './services.ts';
+import { webDistDir } from './static.ts';
 
 export interface Runtime {
   services: Services;
@@ -48,12 +50,6 @@ export interface Runtime {
   demo: Promise<void>;
   stop(): Promise<void>;
 }
-
-const notYetAvailable = (what: string): TaskExecutor => ({
-  run: async () => {
-    throw new TaskError('NotAvailable', `${what} is not available in this build`);
-  },
-});
 
 export async function createServices(
   config: Readonly<Config>,
@@ -86,8 +82,8 @@ export async function createServices(
     executors: {
       ingestion: ingestionTask({ dataStore, importDir: config.importDir }),
       unification: unificationTask(),
-      segment: notYetAvailable('Segment evaluation'),
-      measure: notYetAvailable('Measure evaluation'),
+      segment: segmentTask(),
+      measure: measureTask(),
       publish: publishTask({ dataStore }),
     },
     onJobFinished: (tx, job) => emitFullRefreshCompleted(tx, outbox, job),
@@ -97,8 +93,8 @@ export async function createServices(
     clock,
     planInputs: async (tx: typeof db, instanceId: string) => ({
       dataSources: await listDataSources(tx, instanceId),
-      segments: [],
-      measures: [],
+      segments: evaluationOrder(await listSegments(tx, instanceId)),
+      measures: await listMeasures(tx, instanceId),
     }),
     onSubmitted: () => runner.wake(),
   };
@@ -180,7 +176,7 @@ export async function startRuntime(
   services.runner.start();
   services.scheduler.start();
   services.flowWorker.start();
-  const app = createApp(services, routes);
+  const app = createApp(services, routes, { webDir: webDistDir });
   const server: ServerType = await new Promise((resolve) => {
     // 32 KiB of request head, so that OData URLs of 16 KiB pass; longer heads get 431 from node:http.
     const s = serve(

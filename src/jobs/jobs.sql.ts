@@ -74,8 +74,19 @@ export async function insertJob(db: Db, job: Job): Promise<void> {
   let ordinal = 0;
   for (const t of job.tasks) {
     await db.run(
-      `INSERT INTO tasks (id, job_id, ordinal, operation_type, identifier, friendly_name, depends_on, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [t.id, job.id, ordinal++, t.operationType, t.identifier, t.friendlyName, toJson(t.dependsOn), t.status],
+      `INSERT INTO tasks (id, job_id, ordinal, operation_type, identifier, friendly_name, depends_on, status, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        t.id,
+        job.id,
+        ordinal++,
+        t.operationType,
+        t.identifier,
+        t.friendlyName,
+        toJson(t.dependsOn),
+        t.status,
+        t.error ? toJson(t.error) : null,
+      ],
     );
   }
 }

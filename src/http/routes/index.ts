@@ -7,7 +7,9 @@ import { eventRoutes } from './events.ts';
 import { entityRoutes } from './entities.ts';
 import { flowRoutes } from './flows.ts';
 import { jobRoutes } from './jobs.ts';
+import { measureRoutes } from './measures.ts';
 import { scheduleRoutes } from './schedule.ts';
+import { segmentRoutes } from './segments.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
 import { statusReportRoutes } from './status-report.ts';
 import { unificationRoutes } from './unification.ts';
@@ -19,6 +21,8 @@ export const routes: Route[] = [
   ...jobRoutes,
   ...scheduleRoutes,
   ...unificationRoutes,
+  ...segmentRoutes,
+  ...measureRoutes,
   ...flowRoutes,
   ...subscriptionRoutes,
   ...eventRoutes,

@@ -1,0 +1,11 @@
+// Public face of insights: segments and measures (definitions, checks, evaluation SQL, history) and the dimension
+// rule of measure threshold triggers.
+export * from './check.ts';
+export * from './history.ts';
+export { getMeasure, getSegment, listMeasures, listSegments } from './insights.sql.ts';
+export * from './links.ts';
+export { checkMeasureDimension } from './measure-dimension.ts';
+export * from './measures.ts';
+export * from './model.ts';
+export * from './segments.ts';
+export * from './sql.ts';

@@ -1,0 +1,162 @@
+// The measure task: computes one measure over the job's data. A business measure yields one value, or one per
+// dimension value; a customer measure yields one value per CustomerId, added as its column to the job's staged
+// CustomerMeasures (created by the job's first customer-measure task from every customer, keeping the columns of
+// customer measures this job does not evaluate), plus the aggregation over all rows as its value. In the publish
+// transaction the evaluation joins the history and fires the threshold subscriptions it crosses (per dimension value).
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { AppError, TaskError } from '../../core/errors.ts';
+import type { PublishedEntity } from '../../datastore/index.ts';
+import { countRows, describeTable, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
+import { toJsonValue } from '../../datastore/odata/index.ts';
+import { seriesKeyOf } from '../../events/index.ts';
+import type {
+  CompiledSql,
+  DimensionValue,
+  HistoryPoint,
+  InsightsScope,
+  Measure,
+  ScopedEntity,
+} from '../../insights/index.ts';
+import {
+  addMeasureColumnSql,
+  businessMeasureSql,
+  checkMeasure,
+  customerMeasureSql,
+  customerMeasuresTableSql,
+  getMeasure,
+  listMeasures,
+  measureEntity,
+  measureLink,
+  previousEvaluation,
+  recordEvaluation,
+} from '../../insights/index.ts';
+import type { TaskContext, TaskExecutor } from '../runner.ts';
+import { evaluationScope } from './insights-scope.ts';
+
+const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+async function businessValues(conn: DuckDBConnection, m: Measure, entity: ScopedEntity, q: CompiledSql) {
+  const rows = await queryRows(conn, q.sql, q.params as DuckDBValue[]);
+  if (m.dimensions.length === 0) return { value: asNumber(rows[0]?.value) };
+  const types = m.dimensions.map((d) => entity.attributes.find((a) => a.name === d)?.type ?? 'string');
+  const values: DimensionValue[] = rows.map((r) => ({
+    dimension: Object.fromEntries(m.dimensions.map((d, i) => [d, toJsonValue(r[`d${i}`], types[i] ?? 'string')])),
+    value: asNumber(r.value),
+  }));
+  return { values };
+}
+
+async function stagedCustomerMeasures(ctx: TaskContext, customer: ScopedEntity): Promise<PublishedEntity> {
+  const staged = ctx.staging.staged().find((e) => e.name === 'CustomerMeasures');
+  if (staged) return staged;
+  const evaluated = new Set(
+    ctx.job.tasks.filter((t) => t.operationType === 'measure' && t.status !== 'skipped').map((t) => t.identifier),
+  );
+  const previous = await getEntity(ctx.db, ctx.instanceId, 'CustomerMeasures');
+  const keep = (await listMeasures(ctx.db, ctx.instanceId))
+    .filter((m) => m.kind === 'customer' && !evaluated.has(m.id))
+    .map((m) => m.name)
+    .filter((n) => previous?.attributes.some((a) => a.name === n));
+  const version = await nextVersion(ctx.db, ctx.instanceId, 'CustomerMeasures');
+  const table = physicalName('CustomerMeasures', version);
+  await ctx.data.write((conn) =>
+    conn.run(customerMeasuresTableSql(table, customer.table, previous ? { table: previous.table, keep } : undefined)),
+  );
+  const entity: PublishedEntity = {
+    name: 'CustomerMeasures',
+    kind: 'measure',
+    table,
+    attributes: [],
+    key: ['CustomerId'],
+    rowCount: 0,
+    version,
+  };
+  ctx.staging.stage(entity);
+  return entity;
+}
+
+async function customerValues(ctx: TaskContext, m: Measure, entity: ScopedEntity, scope: InsightsScope) {
+  if (!scope.customer)
+    throw new TaskError('NotConfigured', 'no Customer profiles yet: configure unification and run a full refresh');
+  const link = measureLink(m, entity, scope);
+  if ('problem' in link) throw new TaskError('InvalidDefinition', link.problem);
+  const target = await stagedCustomerMeasures(ctx, scope.customer);
+  const perCustomer = customerMeasureSql(m, entity, link, scope);
+  const add = addMeasureColumnSql(target.table, m.name, perCustomer, m.aggregation);
+  const total = businessMeasureSql({ ...m, kind: 'business', dimensions: [] }, entity, scope);
+  return ctx.data.write(async (conn) => {
+    await conn.run(add.sql, add.params as DuckDBValue[]);
+    const rows = await queryRows(
+      conn,
+      `SELECT count(*) AS n FROM (${perCustomer.sql})`,
+      perCustomer.params as DuckDBValue[],
+    );
+    ctx.staging.stage({
+      ...target,
+      attributes: await describeTable(conn, target.table),
+      rowCount: await countRows(conn, target.table),
+    });
+    const value = asNumber((await queryRows(conn, total.sql, total.params as DuckDBValue[]))[0]?.value);
+    return { value, customers: Number(rows[0]?.n ?? 0) };
+  });
+}
+
+function publishEvaluation(ctx: TaskContext, m: Measure, result: Omit<HistoryPoint, 'evaluatedAt' | 'jobId'>): void {
+  const evaluatedAt = ctx.clock.now().toISOString();
+  ctx.staging.onPublish(async (tx) => {
+    const previous = await previousEvaluation(tx, m.id, ctx.job.id);
+    await recordEvaluation(tx, { instanceId: ctx.instanceId, subjectId: m.id, jobId: ctx.job.id, evaluatedAt, result });
+    const series = result.values ?? [{ dimension: null, value: result.value ?? null }];
+    for (const s of series) {
+      if (s.value === null) continue;
+      const key = seriesKeyOf(s.dimension);
+      const before = previous?.values
+        ? (previous.values.find((p) => seriesKeyOf(p.dimension) === key)?.value ?? null)
+        : (previous?.value ?? null);
+      await ctx.outbox.evaluated(tx, {
+        instanceId: ctx.instanceId,
+        kind: 'measure',
+        subjectId: m.id,
+        seriesKey: key,
+        dimension: s.dimension,
+        previous: before,
+        current: s.value,
+        jobId: ctx.job.id,
+        evaluatedAt,
+        name: m.name,
+        owners: m.owners,
+      });
+    }
+  });
+}
+
+export function measureTask(): TaskExecutor {
+  return {
+    run: async (ctx) => {
+      const m = await getMeasure(ctx.db, ctx.instanceId, ctx.task.identifier ?? '');
+      if (!m) throw new TaskError('NotConfigured', 'the measure was deleted after the job was submitted');
+      const scope = await evaluationScope(ctx);
+      const entity = measureEntity(m, scope);
+      if (!entity) {
+        if (m.entity === 'Customer')
+          throw new TaskError(
+            'NotConfigured',
+            'no Customer profiles yet: configure unification and run a full refresh',
+          );
+        throw new TaskError('EntityNotPublished', `entity ${m.entity} has no data yet: refresh its data source first`);
+      }
+      try {
+        checkMeasure(m.name, m, scope);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        throw new TaskError('InvalidDefinition', `the measure no longer fits the data: ${err.message}`);
+      }
+      const result =
+        m.kind === 'customer'
+          ? await customerValues(ctx, m, entity, scope)
+          : await ctx.data.write((conn) => businessValues(conn, m, entity, businessMeasureSql(m, entity, scope)));
+      publishEvaluation(ctx, m, result);
+      return { ...result };
+    },
+  };
+}
