@@ -7,6 +7,7 @@ import { getInstance, hashKey, principalByKeyHash, allows, type Principal } from
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
 import type { Services } from './services.ts';
+import { serveWebUi } from './static.ts';
 
 const honoPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 
@@ -24,7 +25,8 @@ export function requestUrl(c: Context): URL {
   return new URL(c.req.url);
 }
 
-export function createApp(services: Services, routes: Route[]): Hono {
+/** `webDir`: serve the built web UI from this folder at / (see static.ts); left out, only the API is served. */
+export function createApp(services: Services, routes: Route[], opts: { webDir?: string } = {}): Hono {
   const app = new Hono();
   const { log } = services;
 
@@ -83,6 +85,7 @@ export function createApp(services: Services, routes: Route[]): Hono {
       return send(c, reply);
     });
   }
+  if (opts.webDir) serveWebUi(app, opts.webDir);
   return app;
 }
 

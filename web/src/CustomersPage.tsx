@@ -37,7 +37,11 @@ export function CustomersPage() {
   };
   const notYet = page.error instanceof ApiError && page.error.status === 404;
   const rows = page.data?.value ?? [];
-  const columns = rows[0] ? Object.keys(rows[0]).filter((k) => !k.startsWith('@')).slice(0, 7) : [];
+  const columns = rows[0]
+    ? Object.keys(rows[0])
+        .filter((k) => !k.startsWith('@'))
+        .slice(0, 7)
+    : [];
   const next = page.data?.['@odata.nextLink'];
 
   return (

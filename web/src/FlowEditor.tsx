@@ -121,9 +121,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
         trigger: { type: triggerType, ...cleanParams(triggerType, params) },
         steps: steps.map(cleanStep),
       };
-      const saved = flow.id
-        ? await api.patch<Flow>(`~/flows/${flow.id}`, body)
-        : await api.post<Flow>('~/flows', body);
+      const saved = flow.id ? await api.patch<Flow>(`~/flows/${flow.id}`, body) : await api.post<Flow>('~/flows', body);
       onSaved(saved);
     });
   };

@@ -1,6 +1,16 @@
 // The history of a segment's member count or a measure's value over evaluations, with the thresholds of the
 // subscriptions and flows watching it drawn as reference lines.
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { HistoryPoint } from './shapes.ts';
 import { Empty } from './widgets.tsx';
 

@@ -89,9 +89,10 @@ function MeasureEditor({
   const [attribute, setAttribute] = useState(measure.attribute ?? '');
   const [filter, setFilter] = useState(measure.filter ?? '');
   const [dimensions, setDimensions] = useState((measure.dimensions ?? []).join(', '));
-  const thresholds = useLoad(() => (measure.id ? thresholdsOf('measure', measure.id) : Promise.resolve([])), [
-    measure.id,
-  ]);
+  const thresholds = useLoad(
+    () => (measure.id ? thresholdsOf('measure', measure.id) : Promise.resolve([])),
+    [measure.id],
+  );
   const action = useAction();
 
   const submit = (e: FormEvent) => {

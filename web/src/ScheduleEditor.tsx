@@ -38,8 +38,8 @@ export function ScheduleEditor() {
       <h2>Refresh schedule</h2>
       <ErrorBox error={loaded.error} />
       <label className="check">
-        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Run a full refresh
-        on this schedule
+        <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Run a full refresh on
+        this schedule
       </label>
       <div className="grid2">
         <Field label="Time zone" hint="IANA name, e.g. Europe/Berlin.">

@@ -85,9 +85,10 @@ function SegmentEditor({
   const [query, setQuery] = useState(segment.query);
   const [state, setState] = useState(segment.state);
   const [owners, setOwners] = useState((segment.owners ?? []).join(', '));
-  const thresholds = useLoad(() => (segment.id ? thresholdsOf('segment', segment.id) : Promise.resolve([])), [
-    segment.id,
-  ]);
+  const thresholds = useLoad(
+    () => (segment.id ? thresholdsOf('segment', segment.id) : Promise.resolve([])),
+    [segment.id],
+  );
   const action = useAction();
 
   const submit = (e: FormEvent) => {

@@ -85,8 +85,8 @@ export function TriggerParams({
           case 'includeManual':
             return (
               <label key={k} className="check">
-                <input type="checkbox" checked={params[k] === true} onChange={(e) => set(k, e.target.checked)} />{' '}
-                Also on-demand refreshes (not only scheduled ones)
+                <input type="checkbox" checked={params[k] === true} onChange={(e) => set(k, e.target.checked)} /> Also
+                on-demand refreshes (not only scheduled ones)
               </label>
             );
           case 'dimension':

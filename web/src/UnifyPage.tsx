@@ -197,8 +197,8 @@ function LastRun({ task, jobId }: { task: Task | undefined; jobId: string | unde
     <div className="card">
       <h2>Last unification</h2>
       <p>
-        <Badge status={task.status} /> job <span className="mono">{jobId}</span>, finished {when(task.finishedAt)},
-        took {duration(task.startedAt, task.finishedAt)}
+        <Badge status={task.status} /> job <span className="mono">{jobId}</span>, finished {when(task.finishedAt)}, took{' '}
+        {duration(task.startedAt, task.finishedAt)}
       </p>
       {task.error ? <div className="error-inline">{task.error.message}</div> : null}
       <div className="stats">

@@ -1,0 +1,191 @@
+// The web UI in a real browser (Debian's Chromium through playwright-core) against a real server serving web/dist:
+// sign-in, data sources, a webhook from Export destinations, Refresh all on Admin › System › Status, the delivery
+// log with its attempts and a retry, Power Automate set-up with its key shown once, and the flow editor.
+// Without /usr/bin/chromium the test is skipped (with the reason); under CI=true it fails instead.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startReceiver, type Receiver } from './support/receiver.ts';
+import { adminKey, startTestServer, type TestServer } from './support/runtime.ts';
+
+const chromiumPath = '/usr/bin/chromium';
+const root = path.resolve(import.meta.dirname, '..');
+const webDir = path.join(root, 'web');
+const builtIndex = path.join(webDir, 'dist', 'index.html');
+
+const missingBrowser = existsSync(chromiumPath)
+  ? null
+  : `${chromiumPath} is missing (install it with: apt-get install -y chromium)`;
+if (missingBrowser && process.env.CI === 'true') throw new Error(`CI must run the browser tests: ${missingBrowser}`);
+if (missingBrowser) process.stdout.write(`# skipping browser tests: ${missingBrowser}\n`);
+
+/** Newest modification time of the UI's sources, in ms. */
+function newestSource(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile())
+      .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs),
+  );
+}
+
+/** Builds web/dist when it is missing or older than its sources (the server serves what is there when it starts). */
+function ensureBuilt(): void {
+  const sources = Math.max(newestSource(path.join(webDir, 'src')), statSync(path.join(webDir, 'index.html')).mtimeMs);
+  if (existsSync(builtIndex) && statSync(builtIndex).mtimeMs >= sources) return;
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'],
+    { cwd: root, stdio: 'inherit' },
+  );
+  assert.ok(existsSync(builtIndex), `npm run build:web did not produce ${builtIndex}`);
+}
+
+describe('web UI in Chromium', { skip: missingBrowser ?? false }, () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let browser: Browser;
+  let page: Page;
+  let home: string;
+  let failing = true;
+
+  before(async () => {
+    ensureBuilt();
+    receiver = await startReceiver();
+    // 400 is a permanent failure: the delivery fails at its first attempt.
+    receiver.respond = () => ({ status: failing ? 400 : 200 });
+    server = await startTestServer({
+      env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8', INSIGHTFLOW_RETRY_SCHEDULE: '20ms' },
+    });
+    server.importFile('crm.csv', 'id,name,email\n1,Ann,ann@example.com\n2,Bob,bob@example.com\n');
+    const ds = await server.call('POST', '/v1/instances/default/manage/datasources', {
+      body: { name: 'CRM', kind: 'csv', location: 'crm.csv', primaryKey: 'id', owners: ['owner@example.com'] },
+    });
+    assert.equal(ds.status, 201, JSON.stringify(ds.body));
+    home = mkdtempSync(path.join(os.tmpdir(), 'insightflow-chromium-'));
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--no-first-run',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      env: { ...process.env, HOME: home },
+    });
+    page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await receiver?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label });
+
+  test('signs in with a connection key', async () => {
+    await page.goto(`${server.url}/`);
+    await page.locator('input[name="key"]').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await nav('Data sources').waitFor();
+  });
+
+  test('Data sources lists the data source', async () => {
+    await nav('Data sources').click();
+    const row = page.getByRole('table', { name: 'Data sources' }).locator('tr[data-name="CRM"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /csv/);
+  });
+
+  test('Export destinations › Webhook creates a subscription and shows its secret', async () => {
+    await nav('Export destinations').click();
+    await page.locator('[data-tile="webhook"]').getByRole('button', { name: 'Add webhook' }).click();
+    const form = page.getByRole('form', { name: 'Add webhook' });
+    await form.locator('input[name="url"]').fill(`${receiver.url}/hook`);
+    await form.getByLabel('Trigger').selectOption('datasource-refresh-succeeded');
+    await form.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = page.getByRole('status', { name: 'Webhook secret' }).locator('code');
+    assert.match(await secret.innerText(), /^whsec_/);
+  });
+
+  test('Admin › System › Status shows the tasks after Refresh all, also after a reload', async () => {
+    await nav('System › Status').click();
+    await page.getByRole('button', { name: 'Refresh all' }).click();
+    const tasks = page.getByRole('table', { name: 'Tasks' });
+    const crm = tasks.locator('tr', { hasText: 'Data source CRM' });
+    await crm.locator('.badge-succeeded').waitFor();
+    await page.reload();
+    assert.equal(new URL(page.url()).pathname, '/admin/status');
+    await crm.locator('.badge-succeeded').waitFor();
+    await crm.click();
+    await page.getByRole('table', { name: 'Run history' }).locator('tbody tr').first().waitFor();
+  });
+
+  test('Deliveries shows the failed delivery with its attempts, and retries it', async () => {
+    await nav('Deliveries').click();
+    await page.getByRole('table', { name: 'Subscriptions' }).getByText(`${receiver.url}/hook`).waitFor();
+    const delivery = page.locator('details[data-delivery]').first();
+    await delivery.locator('.badge-failed').waitFor();
+    const attempts = delivery.locator('table tbody tr');
+    const failed = await attempts.allInnerTexts();
+    assert.ok(failed.length >= 1 && failed.every((a) => /\b400\b/.test(a)), failed.join('\n'));
+    const summary = new RegExp(`datasource\\.refresh\\.succeeded.*\\b${failed.length} attempts?\\b`, 's');
+    assert.match(await delivery.locator('summary').innerText(), summary);
+    failing = false;
+    await delivery.getByRole('button', { name: 'Retry' }).click();
+    await delivery.locator('.badge-succeeded').waitFor();
+    await delivery.locator('summary').click();
+    assert.equal(await attempts.count(), failed.length + 1);
+    assert.match(await attempts.last().innerText(), /\b200\b/);
+  });
+
+  test('Power Automate › Set up shows a working key once and opens the flow editor', async () => {
+    await nav('Export destinations').click();
+    await page.locator('[data-tile="power-automate"]').getByRole('button', { name: 'Set up' }).click();
+    await page.getByRole('button', { name: 'Create connection' }).click();
+    const key = await page.getByTestId('connection-key').innerText();
+    assert.match(key, /^ifk_/);
+    const seen = await server.call('GET', '/v1/instances', { key });
+    assert.equal(seen.status, 200);
+    assert.deepEqual(
+      seen.body.value.map((i: { id: string }) => i.id),
+      ['default'],
+    );
+    const download = page.getByRole('link', { name: /Download connector definition/ });
+    const definition = await page.request.get(new URL((await download.getAttribute('href')) ?? '', server.url).href);
+    assert.equal((await definition.json()).swagger, '2.0');
+
+    await nav('Data sources').click();
+    await nav('Export destinations').click();
+    await page.locator('[data-tile="power-automate"]').getByRole('button', { name: 'Set up' }).click();
+    await page.getByRole('button', { name: 'Create connection' }).waitFor();
+    assert.equal(await page.getByTestId('connection-key').count(), 0);
+
+    await page
+      .getByRole('region', { name: 'Power Automate setup' })
+      .getByRole('button', { name: 'Create a flow' })
+      .click();
+    const editor = page.getByRole('form', { name: 'Flow editor' });
+    await editor.waitFor();
+    assert.equal(new URL(page.url()).pathname, '/flows/new');
+    assert.equal(await editor.getByLabel('Trigger', { exact: true }).locator('option').count(), 6);
+  });
+
+  test('Flows saves a flow from the editor and lists it', async () => {
+    const editor = page.getByRole('form', { name: 'Flow editor' });
+    await editor.locator('input[name="flowName"]').fill('Tell the team');
+    await editor.getByLabel('Incoming webhook / Workflows URL').fill(`${receiver.url}/teams`);
+    await editor.getByRole('button', { name: 'Save flow' }).click();
+    await page.getByRole('table', { name: 'Flows' }).getByText('Tell the team').waitFor();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+  });
+});

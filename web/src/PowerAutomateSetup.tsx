@@ -1,0 +1,121 @@
+// Power Automate > Set up: creates a connection whose key (shown once) the connector signs in with, offers the
+// connector definition for download with import instructions, and opens the built-in flow editor.
+import { useState, type FormEvent } from 'react';
+import { api } from './api.ts';
+import { navigate } from './router.ts';
+import { useAction } from './use-load.ts';
+import { CopyButton, ErrorBox, Field } from './widgets.tsx';
+
+const roles = ['viewer', 'contributor', 'admin'] as const;
+
+interface CreatedConnection {
+  id: string;
+  name: string;
+  role: string;
+  key: string;
+}
+
+export function PowerAutomateSetup() {
+  const [created, setCreated] = useState<CreatedConnection | null>(null);
+  return (
+    <section className="card" aria-label="Power Automate setup">
+      <h2>Set up Power Automate</h2>
+      <h3>1. Create a connection</h3>
+      {created ? <KeyOnce connection={created} /> : <ConnectionForm onCreated={setCreated} />}
+      <h3>2. Import the connector</h3>
+      <ConnectorImport />
+      <h3>3. Or automate here</h3>
+      <p className="muted">
+        Built-in flows run inside Insightflow on the same six triggers, without Power Automate: Teams, Slack, e-mail,
+        HTTP and data steps.
+      </p>
+      <button type="button" className="primary" onClick={() => navigate('/flows/new')}>
+        Create a flow
+      </button>
+    </section>
+  );
+}
+
+function ConnectionForm({ onCreated }: { onCreated: (c: CreatedConnection) => void }) {
+  const [name, setName] = useState('Power Automate');
+  const [role, setRole] = useState<string>('contributor');
+  const action = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => onCreated(await api.post<CreatedConnection>('~/connections', { name, role })));
+  };
+  return (
+    <form className="form" onSubmit={submit} aria-label="Create a connection">
+      <p className="muted">
+        The connector signs in with the key of a connection. Triggers need <strong>contributor</strong> (they create
+        subscriptions); read-only flows can use <strong>viewer</strong>.
+      </p>
+      <div className="grid2">
+        <Field label="Connection name">
+          <input name="connectionName" value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <Field label="Role">
+          <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value)}>
+            {roles.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <ErrorBox error={action.error} />
+      <button type="submit" className="primary" disabled={action.busy}>
+        Create connection
+      </button>
+    </form>
+  );
+}
+
+function KeyOnce({ connection }: { connection: CreatedConnection }) {
+  return (
+    <div className="notice" role="status" aria-label="Connection key">
+      <strong>
+        Connection {connection.name} ({connection.role}) created. Copy its key now: it is shown only once.
+      </strong>
+      <div className="secret">
+        <code data-testid="connection-key">{connection.key}</code>
+        <CopyButton text={connection.key} />
+      </div>
+      Paste it as the API key when Power Automate asks for a connection to Insightflow.
+    </div>
+  );
+}
+
+function ConnectorImport() {
+  return (
+    <>
+      <div className="row">
+        <a className="button" href="/v1/connector/swagger.json" download="insightflow.swagger.json">
+          Download connector definition (swagger.json)
+        </a>
+      </div>
+      <ol className="instructions">
+        <li>
+          Power Automate calls this server from Microsoft&apos;s cloud: it must be reachable over HTTPS under the name
+          you opened this page with (the definition&apos;s <span className="mono">host</span> is set to it).
+        </li>
+        <li>
+          In Power Automate open <em>Data › Custom connectors › New custom connector › Import an OpenAPI file</em>, name
+          it &quot;Insightflow&quot; and choose the downloaded file.
+        </li>
+        <li>
+          On <em>Security</em> the authentication is already <em>API Key</em> in header{' '}
+          <span className="mono">api-key</span>; label the parameter &quot;API key&quot;. Then <em>Create connector</em>
+          .
+        </li>
+        <li>
+          In a flow, add an Insightflow trigger or action and paste the key above as the connection&apos;s API key.
+        </li>
+      </ol>
+      <p className="muted">
+        With <span className="mono">paconn create</span>, use the repository&apos;s{' '}
+        <span className="mono">docs/connector/apiProperties.json</span> as the API properties (server URL per
+        connection).
+      </p>
+    </>
+  );
+}
