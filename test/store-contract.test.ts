@@ -141,13 +141,15 @@ for (const engine of await engines()) {
       const { db, done } = await open(engine);
       try {
         let release!: () => void;
+        let entered!: () => void;
         const gate = new Promise<void>((r) => (release = r));
+        const holding = new Promise<void>((r) => (entered = r));
         const first = db.withLock('k', async () => {
+          entered();
           await gate;
           return 'first';
         });
-        await new Promise((r) => setImmediate(r));
-        for (let i = 0; i < 100 && (await db.withLock('probe', async () => true)) !== true; i++);
+        await holding;
         assert.equal(await db.withLock('k', async () => 'second'), undefined);
         release();
         assert.equal(await first, 'first');

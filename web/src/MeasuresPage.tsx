@@ -49,7 +49,7 @@ export function MeasuresPage() {
                   {m.aggregation}({m.attribute ?? '*'}) of {m.entity}
                   {m.dimensions?.length ? ` by ${m.dimensions.join(', ')}` : ''}
                 </td>
-                <td>{num(m.value)}</td>
+                <td>{m.values ? <DimensionValues values={m.values} /> : num(m.value)}</td>
               </tr>
             ))}
           </tbody>
@@ -181,5 +181,20 @@ function MeasureEditor({
         </>
       ) : null}
     </div>
+  );
+}
+
+/** The values of a measure with dimensions, one line per dimension value (the largest first, at most five). */
+function DimensionValues({ values }: { values: NonNullable<Measure['values']> }) {
+  const top = [...values].sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity)).slice(0, 5);
+  return (
+    <span className="dimension-values">
+      {top.map((v) => (
+        <span key={JSON.stringify(v.dimension)}>
+          {Object.values(v.dimension).map(String).join(' · ')}: {num(v.value)}
+        </span>
+      ))}
+      {values.length > top.length ? <span>… {values.length - top.length} more</span> : null}
+    </span>
   );
 }

@@ -83,6 +83,8 @@ export interface Measure {
   filter?: string | null;
   dimensions?: string[];
   value?: number | null;
+  /** One value per dimension value, for a measure with dimensions. */
+  values?: Array<{ dimension: Record<string, unknown>; value: number | null }> | null;
   history?: HistoryPoint[];
 }
 
