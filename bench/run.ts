@@ -1,7 +1,8 @@
 // Runs every bench/*.bench.ts (or those named in BENCH_ONLY, comma-separated), prints their tables and writes
 // docs/benchmarks.md with the machine, date and commit. BENCH_SCALE (default 1) shrinks the sizes for a quick run.
-import { execSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// Each benchmark runs in a process of its own, so that its peak memory and its caches are its own.
+import { execSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Bench, BenchTable } from './lib.ts';
@@ -33,22 +34,43 @@ const render = (t: BenchTable): string => {
   return lines.join('\n');
 };
 
-const sections: string[] = [];
-for (const file of files) {
-  const name = file.replace('.bench.ts', '');
-  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-  process.stdout.write(`\n== ${name} ==\n`);
+/** In the child process: runs one benchmark and writes its tables as JSON to BENCH_OUT. */
+async function runOne(file: string, out: string): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${file.replace('.bench.ts', '')}-`));
   try {
     const mod = (await import(path.join(root, 'bench', file))) as { default: Bench };
     const tables = await mod.default({ dir, scale, log: (l) => process.stdout.write(`  ${l}\n`) });
-    for (const t of tables) {
+    writeFileSync(out, JSON.stringify(tables));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const child = process.env.BENCH_CHILD;
+if (child) {
+  await runOne(child, process.env.BENCH_OUT as string);
+  process.exit(0);
+}
+
+const sections: string[] = [];
+const results = mkdtempSync(path.join(os.tmpdir(), 'bench-results-'));
+try {
+  for (const file of files) {
+    process.stdout.write(`\n== ${file.replace('.bench.ts', '')} ==\n`);
+    const out = path.join(results, `${file}.json`);
+    const run = spawnSync(process.execPath, [import.meta.filename], {
+      stdio: 'inherit',
+      env: { ...process.env, BENCH_CHILD: file, BENCH_OUT: out },
+    });
+    if (run.status !== 0) throw new Error(`${file} failed (exit ${run.status ?? run.signal})`);
+    for (const t of JSON.parse(readFileSync(out, 'utf8')) as BenchTable[]) {
       const text = render(t);
       process.stdout.write(`\n${text}\n`);
       sections.push(text);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+} finally {
+  rmSync(results, { recursive: true, force: true });
 }
 
 const commit = (() => {

@@ -135,6 +135,32 @@ for (const engine of await engines()) {
       }
     });
 
+    test('types fit every row of the file, not a sample; day-first dates are read as dates', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        const lines = ['id,amount,code,born'];
+        for (let i = 1; i <= 30_000; i++) lines.push(`${i},${i},${i},${(i % 28) + 1}/02/1990`);
+        lines.push('30001,1.5,A7,01/03/1991');
+        s.importFile('late.csv', `${lines.join('\n')}\n`);
+        const id = await addSource(s, { name: 'Late', kind: 'csv', location: 'late.csv', primaryKey: 'id' });
+        assert.equal((await refresh(s, id)).status, 'succeeded');
+        const entity = (await s.call('GET', '/v1/instances/default/manage/entities')).body.value.find(
+          (e: any) => e.name === 'Late',
+        );
+        assert.deepEqual(
+          entity.attributes.map((a: any) => `${a.name}:${a.type}`),
+          ['id:integer', 'amount:decimal', 'code:string', 'born:date'],
+        );
+        const rows = await s.readEntity('default', 'Late', 'id');
+        assert.equal(rows.length, 30_001);
+        assert.equal(rows.at(-1)?.amount, 1.5);
+        assert.equal(rows.at(-1)?.code, 'A7');
+        assert.equal((rows[0]?.born as Date).toISOString().slice(0, 10), '1990-02-02');
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('NDJSON, JSON and Parquet files', async () => {
       const s = await startTestServer({ engine });
       try {

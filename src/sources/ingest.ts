@@ -1,8 +1,9 @@
 // Streaming ingest of one data source file into a new physical DuckDB table. DuckDB reads the file in a streaming
-// fashion (bounded by its memory limit, spilling to disk), infers column types over the whole file, and the result is
-// a staged table that is published only when the refresh succeeds.
+// fashion (bounded by its memory limit, spilling to disk), infers column types over the whole file (a CSV file in one
+// sniffing pass before it is read), and the result is a staged table that is published only when the refresh
+// succeeds.
 import { statSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TaskError } from '../core/errors.ts';
 import { attributeTypeOf, describeTable, duckTypeOf } from '../datastore/engine.ts';
 import type { Attribute, AttributeType } from '../datastore/schema.ts';
@@ -19,14 +20,10 @@ export interface IngestResult {
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-function readerSql(file: string, ds: Pick<DataSource, 'kind' | 'options'>): string {
+/** The table function reading a JSON or Parquet data source file; types are inferred over the whole file. */
+function readerSql(file: string, kind: Exclude<DataSource['kind'], 'csv'>): string {
   const f = sqlString(file);
-  switch (ds.kind) {
-    case 'csv': {
-      const delim = ds.options.delimiter ?? ',';
-      const header = ds.options.header ?? true;
-      return `read_csv(${f}, delim=${sqlString(delim)}, quote='"', escape='"', header=${header}, strict_mode=true, null_padding=false, sample_size=-1, all_varchar=false)`;
-    }
+  switch (kind) {
     case 'ndjson':
       return `read_json(${f}, format='newline_delimited', sample_size=-1)`;
     case 'json':
@@ -34,6 +31,43 @@ function readerSql(file: string, ds: Pick<DataSource, 'kind' | 'options'>): stri
     case 'parquet':
       return `read_parquet(${f})`;
   }
+}
+
+/** RFC 4180: double quotes, quotes escaped by doubling, every row as wide as the header. */
+const csvOptions = (ds: Pick<DataSource, 'options'>): string =>
+  `delim=${sqlString(ds.options.delimiter ?? ',')}, quote='"', escape='"', header=${ds.options.header ?? true}, ` +
+  'strict_mode=true, null_padding=false';
+
+/** Memory for sniffing a CSV file, in a DuckDB of its own: the buffers it fills while reading every row are released
+ * with it, instead of staying cached in the instance's pool while the table is written. */
+const sniffMemory = '256MB';
+
+/** A CSV file is sniffed once over all its rows (column types, date and timestamp formats), then read with exactly
+ * those settings: a second detection pass in the read itself would hold the file's buffers again. */
+async function csvReaderSql(file: string, ds: Pick<DataSource, 'options'>): Promise<string> {
+  const f = sqlString(file);
+  const sniffer = await DuckDBInstance.create(':memory:', { memory_limit: sniffMemory });
+  let r: { Columns: Array<{ name: string; type: string }>; DateFormat: string | null; TimestampFormat: string | null };
+  try {
+    const conn = await sniffer.connect();
+    try {
+      const sniffed = await conn.runAndReadAll(
+        `SELECT Columns, DateFormat, TimestampFormat FROM sniff_csv(${f}, ${csvOptions(ds)}, sample_size=-1)`,
+      );
+      r = sniffed.getRowObjectsJS()[0] as typeof r;
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    sniffer.closeSync();
+  }
+  if (r.Columns.length === 0) throw new TaskError('MalformedFile', 'no columns could be read from the file');
+  const columns = r.Columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ');
+  const formats = [
+    r.DateFormat ? `dateformat=${sqlString(r.DateFormat)}` : '',
+    r.TimestampFormat ? `timestampformat=${sqlString(r.TimestampFormat)}` : '',
+  ].filter(Boolean);
+  return `read_csv(${f}, ${[csvOptions(ds), 'auto_detect=false', `columns={${columns}}`, ...formats].join(', ')})`;
 }
 
 /** Column names become attribute names: invalid characters turn into underscores; duplicates get a suffix. */
@@ -81,9 +115,10 @@ export async function ingestFile(
   const file = resolveImportFile(opts.importDir, ds.location);
   const bytes = statSync(file).size;
   if (bytes === 0) throw new TaskError('EmptyFile', `${ds.location}: the file is empty`);
-  const source = readerSql(file, ds);
+  let source: string;
   let columns: Array<{ name: string; type: string }>;
   try {
+    source = ds.kind === 'csv' ? await csvReaderSql(file, ds) : readerSql(file, ds.kind);
     const d = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     columns = d.getRowObjectsJS().map((r) => ({ name: r.column_name as string, type: r.column_type as string }));
   } catch (err) {
