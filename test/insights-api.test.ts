@@ -117,6 +117,46 @@ for (const engine of await engines()) {
       }
     });
 
+    test('a job whose segment fails publishes nothing and leaves no unpublished table behind', async () => {
+      const s = await startTestServer({ engine, env });
+      try {
+        await setup(s, first);
+        await ok(s, 'POST', `${U}/manage/segments`, { name: 'Germany', query: "Country eq 'DE'" });
+        assert.equal((await runAll(s)).status, 'succeeded');
+        const tables = async () =>
+          (
+            await (
+              await s.runtime.services.dataStore.instance('default')
+            ).read(async (c) => (await c.runAndReadAll('SELECT table_name FROM duckdb_tables()')).getRowObjectsJS())
+          )
+            .map((r) => r.table_name as string)
+            .filter((t) => !/^(CrmContacts|ShopOrders)__/.test(t))
+            .sort();
+        // Derived tables: the refresh's ingestions publish new source tables whatever happens after them.
+        const before = await tables();
+        const points = { ...unification.map[0]!.attributes } as Record<string, string>;
+        delete points.country;
+        await ok(
+          s,
+          'PUT',
+          `${U}/manage/unification`,
+          { ...unification, map: [{ ...unification.map[0], attributes: points }] },
+          200,
+        );
+        const failed = await runAll(s);
+        assert.equal(failed.status, 'failed');
+        const task = (op: string) => failed.tasks.find((t: any) => t.operationType === op);
+        assert.equal(task('unification').status, 'succeeded');
+        assert.equal(task('segment').status, 'failed', JSON.stringify(task('segment')));
+        assert.equal(task('publish').status, 'skipped');
+        assert.deepEqual(await tables(), before);
+        const customer = await ok(s, 'GET', `${U}/data/Customer?$select=Country`, undefined, 200);
+        assert.equal(customer.value.length, 3, 'the previous profiles stay served');
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('refreshes evaluate segments and measures, keep history and fire thresholds once', async () => {
       const s = await startTestServer({ engine, env });
       const rx = await startReceiver();

@@ -7,7 +7,7 @@ import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { DataStore, InstanceData } from '../datastore/index.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
-import { getEntity } from '../datastore/index.ts';
+import { dropTable, getEntity } from '../datastore/index.ts';
 import type { Outbox } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import {
@@ -98,6 +98,14 @@ const letsDependentsRun = (t: Task): boolean =>
   t.status === 'succeeded' ||
   (t.status === 'skipped' && (t.error?.code === 'Inactive' || t.error?.code === 'NotConfigured'));
 
+/** Drops the tables a job staged but did not publish (its publish task failed, was skipped or canceled). */
+async function discardStaged(data: InstanceData, staged: PublishedEntity[], log: Logger): Promise<void> {
+  for (const e of staged)
+    await data
+      .write((c) => dropTable(c, e.table))
+      .catch((err: unknown) => log.warn('dropping an unpublished table failed', { table: e.table, ...errorInfo(err) }));
+}
+
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
   const nodeId = newId('req');
   let stopped = true;
@@ -183,6 +191,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         await runTask({ job, task: t, data, staging, isCanceled: () => canceled });
       }
       job = (await getJob(deps.db, instanceId, jobId)) as Job;
+      if (!job.tasks.some((t) => t.operationType === 'publish' && t.status === 'succeeded'))
+        await discardStaged(data, staging.staged(), deps.log);
       const status: Status = job.tasks.some((t) => t.status === 'failed')
         ? 'failed'
         : canceled || job.tasks.some((t) => t.status === 'canceled')

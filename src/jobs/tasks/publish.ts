@@ -10,15 +10,9 @@ export function publishTask(deps: { dataStore: DataStore }): TaskExecutor {
     run: async (ctx) => ({ entities: ctx.staging.staged().map((e) => e.name) }),
     finish: async (tx, ctx, outcome) => {
       const staging = ctx.staging;
-      if (!staging) return;
+      // Unpublished staged tables are dropped by the runner when the job ends.
+      if (!staging || outcome.status !== 'succeeded') return;
       const data = await deps.dataStore.instance(ctx.instanceId);
-      if (outcome.status !== 'succeeded') {
-        const orphans = staging.staged().map((e) => e.table);
-        tx.afterCommit(() => {
-          for (const t of orphans) void data.write((c) => dropTable(c, t)).catch(() => undefined);
-        });
-        return;
-      }
       const replaced = await publishEntities(tx, ctx.instanceId, staging.staged(), {
         jobId: ctx.job.id,
         now: ctx.clock.now(),
