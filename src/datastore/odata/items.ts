@@ -203,16 +203,26 @@ export function compileItemsQuery(
   const walk = opts.storedInKeyOrder === true && keys.length === 1 && keys[0]?.notNull === true && !input.orderby;
   const rowidTable = walk ? tableTag(entity.table) : null;
   let offset = skip;
+  /** Walking rowids: the rowid the page starts at. */
+  let start: number | null = null;
   if (input.skiptoken) {
     const token = decodeSkiptoken(input.skiptoken, fingerprint, keys.length);
-    if (walk && token.rowid !== null && token.table === rowidTable) {
-      params.push(token.rowid);
-      where.push('t.rowid > ?');
-    } else where.push(after(keys, token.values, params));
-  } else if (walk && !filter && skip > 0) {
-    params.push(skip);
+    if (walk && token.rowid !== null && token.table === rowidTable) start = token.rowid + 1;
+    else where.push(after(keys, token.values, params));
+  } else if (walk) start = 0;
+  if (start !== null) {
+    if (!filter) {
+      start += offset;
+      offset = 0;
+    }
+    params.push(start);
     where.push('t.rowid >= ?');
-    offset = 0;
+    // Without a filter the rowids are dense, so the page is exactly the next top + 1 of them: a range DuckDB
+    // prunes to one or two row groups, where an open range is scanned in parallel from every row group after it.
+    if (!filter) {
+      params.push(start + top + 1);
+      where.push('t.rowid < ?');
+    }
   }
   const cols = [...select.map((a) => `t.${quoteIdent(a.name)}`), ...keys.map((k, i) => `${k.sql} AS "__k${i}"`)];
   if (walk) cols.push('t.rowid AS "__r"');
