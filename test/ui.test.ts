@@ -3,53 +3,26 @@
 // log with its attempts and a retry, Power Automate set-up with its key shown once, and the flow editor.
 // Without /usr/bin/chromium the test is skipped (with the reason); under CI=true it fails instead.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  launchBrowser,
+  missingBrowser,
+  nav as navOf,
+  signIn,
+  type BrowserSession,
+} from './support/browser.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
-import { adminKey, startTestServer, type TestServer } from './support/runtime.ts';
+import { startTestServer, type TestServer } from './support/runtime.ts';
 
-const chromiumPath = '/usr/bin/chromium';
-const root = path.resolve(import.meta.dirname, '..');
-const webDir = path.join(root, 'web');
-const builtIndex = path.join(webDir, 'dist', 'index.html');
+const skip = missingBrowser();
 
-const missingBrowser = existsSync(chromiumPath)
-  ? null
-  : `${chromiumPath} is missing (install it with: apt-get install -y chromium)`;
-if (missingBrowser && process.env.CI === 'true') throw new Error(`CI must run the browser tests: ${missingBrowser}`);
-if (missingBrowser) process.stdout.write(`# skipping browser tests: ${missingBrowser}\n`);
-
-/** Newest modification time of the UI's sources, in ms. */
-function newestSource(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true, recursive: true })
-      .filter((e) => e.isFile())
-      .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs),
-  );
-}
-
-/** Builds web/dist when it is missing or older than its sources (the server serves what is there when it starts). */
-function ensureBuilt(): void {
-  const sources = Math.max(newestSource(path.join(webDir, 'src')), statSync(path.join(webDir, 'index.html')).mtimeMs);
-  if (existsSync(builtIndex) && statSync(builtIndex).mtimeMs >= sources) return;
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'web/vite.config.ts'],
-    { cwd: root, stdio: 'inherit' },
-  );
-  assert.ok(existsSync(builtIndex), `npm run build:web did not produce ${builtIndex}`);
-}
-
-describe('web UI in Chromium', { skip: missingBrowser ?? false }, () => {
+describe('web UI in Chromium', { skip: skip ?? false }, () => {
   let server: TestServer;
   let receiver: Receiver;
-  let browser: Browser;
+  let session: BrowserSession;
   let page: Page;
-  let home: string;
   let failing = true;
 
   before(async () => {
@@ -65,38 +38,20 @@ describe('web UI in Chromium', { skip: missingBrowser ?? false }, () => {
       body: { name: 'CRM', kind: 'csv', location: 'crm.csv', primaryKey: 'id', owners: ['owner@example.com'] },
     });
     assert.equal(ds.status, 201, JSON.stringify(ds.body));
-    home = mkdtempSync(path.join(os.tmpdir(), 'insightflow-chromium-'));
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      env: { ...process.env, HOME: home },
-    });
-    page = await browser.newPage();
-    page.setDefaultTimeout(20_000);
+    session = await launchBrowser();
+    page = session.page;
   });
 
   after(async () => {
-    await browser?.close();
+    await session?.close();
     await server?.stop();
     await receiver?.close();
-    if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label });
+  const nav = (label: string) => navOf(page, label);
 
   test('signs in with a connection key', async () => {
-    await page.goto(`${server.url}/`);
-    await page.locator('input[name="key"]').fill(adminKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await nav('Data sources').waitFor();
+    await signIn(page, server.url);
   });
 
   test('Data sources lists the data source', async () => {

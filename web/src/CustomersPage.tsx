@@ -105,7 +105,10 @@ export function CustomersPage() {
           Next
         </button>
       </div>
-      {open ? <ProfileCard customer={open} onClose={() => setOpen(null)} /> : null}
+      {open ? (
+        // Keyed by profile: another profile's card starts empty instead of showing the previous one's source records.
+        <ProfileCard key={String(open.CustomerId)} customer={open} onClose={() => setOpen(null)} />
+      ) : null}
     </section>
   );
 }

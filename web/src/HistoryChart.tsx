@@ -55,6 +55,8 @@ export function HistoryChart({ history, thresholds }: { history: HistoryPoint[];
             <ReferenceLine
               key={t}
               y={t}
+              // A threshold the values have not reached yet is drawn too: the axis grows to show it.
+              ifOverflow="extendDomain"
               stroke="#dc2626"
               strokeDasharray="6 3"
               label={{ value: `threshold ${t}`, position: 'right', fontSize: 11 }}

@@ -1,0 +1,467 @@
+// The insight pages of the web UI in a real browser (Debian's Chromium through playwright-core) against a real server
+// with data set up through the HTTP API: Unify with its configuration and the last run's statistics; Segments with
+// the live count preview (the API's count), the server's message for a bad query, saving, and the member-count
+// history with threshold lines after more refreshes of changed data; Measures with one line per dimension value, the
+// editor's row-count preview and the value history; Customers with search and the profile card with its source
+// records (another profile's card never shows the previous one's). Without /usr/bin/chromium the test is skipped
+// (with the reason); under CI=true it fails instead.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  launchBrowser,
+  missingBrowser,
+  nav as navOf,
+  signIn,
+  type BrowserSession,
+} from './support/browser.ts';
+import { startReceiver, type Receiver } from './support/receiver.ts';
+import { startTestServer, type TestServer } from './support/runtime.ts';
+
+const skip = missingBrowser();
+const U = '/v1/instances/default';
+
+const unification = {
+  map: [
+    {
+      entity: 'CrmContacts',
+      primaryKey: 'contact_id',
+      attributes: {
+        first_name: 'FirstName',
+        last_name: 'LastName',
+        email: 'Email',
+        phone: 'Phone',
+        country: 'Country',
+        points: 'Points',
+      },
+    },
+    {
+      entity: 'ShopCustomers',
+      primaryKey: 'customer_no',
+      attributes: { given: 'FirstName', family: 'LastName', email_address: 'Email', mobile: 'Phone' },
+    },
+  ],
+  match: {
+    order: ['CrmContacts', 'ShopCustomers'],
+    deduplicate: true,
+    rules: [
+      { name: 'Same e-mail', conditions: [{ attribute: 'Email', normalize: ['email'], precision: 'exact' }] },
+      {
+        name: 'Same phone, similar last name',
+        conditions: [
+          { attribute: 'Phone', normalize: ['phone'], precision: 'exact' },
+          { attribute: 'LastName', normalize: ['name'], precision: 'high' },
+        ],
+      },
+    ],
+  },
+  merge: { default: { policy: 'importance' }, attributes: { Phone: { policy: 'mostFilled' } } },
+};
+
+const csv = (header: string, rows: string[]) => [header, ...rows].join('\n');
+const crmHeader = 'contact_id,first_name,last_name,email,phone,country,points';
+const crmRows = [
+  'c1,Ann,Smith,ann@example.com,0170 1111111,DE,100',
+  'c2,Bob,Jones,bob@example.com,0171 2222222,DE,200',
+  'c3,Cy,Young,cy@example.com,,NL,300',
+];
+// s1 joins Ann by e-mail, s2 joins Bob by phone and last name, s3 founds a profile of its own.
+const shop = csv('customer_no,given,family,email_address,mobile', [
+  's1,Ann,Smith,ANN@example.com,',
+  's2,Robert,Jones,robert@other.com,0171-2222222',
+  's3,Dee,Dunn,dee@example.com,',
+]);
+const orderHeader = 'order_id,customer_no,amount,channel';
+const orderRows = ['o1,s1,50,web', 'o2,s1,70,shop', 'o3,s3,30,web'];
+
+async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 201): Promise<any> {
+  const r = await s.call(method, path, body === undefined ? {} : { body });
+  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+async function runAll(s: TestServer): Promise<any> {
+  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'all' }, 202);
+  const done = await s.waitForJob('default', job.id);
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.tasks));
+  return done;
+}
+
+/** What GET …/data/{entity}?$filter=…&$count=true answers: the count, or the error message. */
+async function apiCount(s: TestServer, entity: string, filter: string): Promise<{ count?: number; message?: string }> {
+  const q = new URLSearchParams({ $count: 'true', $top: '0', $filter: filter });
+  const r = await s.call('GET', `${U}/data/${entity}?${q.toString()}`);
+  return r.status === 200 ? { count: r.body['@odata.count'] } : { message: r.body.error.message };
+}
+
+/** Cell texts of a table's body rows. */
+const cells = (table: Locator) =>
+  table
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
+
+describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  let session: BrowserSession;
+  let page: Page;
+  let firstJob: any;
+  const measures: Record<string, any> = {};
+
+  before(async () => {
+    ensureBuilt();
+    receiver = await startReceiver();
+    server = await startTestServer({
+      env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8', INSIGHTFLOW_RETRY_SCHEDULE: '20ms' },
+    });
+    server.importFile('crm.csv', csv(crmHeader, crmRows));
+    server.importFile('shop.csv', shop);
+    server.importFile('orders.csv', csv(orderHeader, orderRows));
+    for (const [name, entity, primaryKey] of [
+      ['CRM', 'CrmContacts', 'contact_id'],
+      ['Shop', 'ShopCustomers', 'customer_no'],
+      ['Orders', 'ShopOrders', 'order_id'],
+    ] as const) {
+      const location = { CRM: 'crm.csv', Shop: 'shop.csv', Orders: 'orders.csv' }[name];
+      await ok(server, 'POST', `${U}/manage/datasources`, { name, kind: 'csv', location, entity, primaryKey });
+    }
+    const ingestion = await ok(server, 'POST', `${U}/jobs`, { operationType: 'ingestion' }, 202);
+    assert.equal((await server.waitForJob('default', ingestion.id)).status, 'succeeded');
+    await ok(server, 'PUT', `${U}/manage/unification`, unification, 200);
+    const revenue = { name: 'Revenue', entity: 'ShopOrders', aggregation: 'sum', attribute: 'amount' };
+    measures.revenue = await ok(server, 'POST', `${U}/manage/measures`, revenue);
+    measures.byChannel = await ok(server, 'POST', `${U}/manage/measures`, {
+      ...revenue,
+      name: 'Revenue by channel',
+      dimensions: ['channel'],
+    });
+    firstJob = await runAll(server);
+    session = await launchBrowser();
+    page = session.page;
+    await signIn(page, server.url);
+  });
+
+  after(async () => {
+    await session?.close();
+    await server?.stop();
+    await receiver?.close();
+  });
+
+  const nav = (label: string) => navOf(page, label);
+  const preview = () => page.getByLabel('Count preview');
+
+  test("Unify shows the map, match and merge configuration and the last run's statistics", async () => {
+    await nav('Unify').click();
+    const map = page.getByRole('table', { name: 'Map' });
+    await map.waitFor();
+    const rows = await map
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [
+          ...[...tr.querySelectorAll('td.mono')].map((td) => td.textContent),
+          [...tr.querySelectorAll('.chip')].map((c) => c.textContent),
+        ]),
+      );
+    assert.deepEqual(
+      rows,
+      unification.map.map((m) => [
+        m.entity,
+        m.primaryKey,
+        Object.entries(m.attributes).map(([column, attribute]) => `${column} → ${attribute}`),
+      ]),
+    );
+    await page.getByText('Order: CrmContacts › ShopCustomers; deduplicate within entities: yes').waitFor();
+    assert.deepEqual(await cells(page.getByRole('table', { name: 'Match rules' })), [
+      ['Same e-mail', 'Email', 'email', 'exact'],
+      ['Same phone, similar last name', 'Phone', 'phone', 'exact'],
+      ['', 'LastName', 'name', 'high'],
+    ]);
+    assert.deepEqual(await cells(page.getByRole('table', { name: 'Merge policies' })), [
+      ['(default)', 'importance'],
+      ['Phone', 'mostFilled'],
+    ]);
+
+    const task = firstJob.tasks.find((t: any) => t.operationType === 'unification');
+    assert.deepEqual(
+      { ...task.stats, durationMs: undefined },
+      {
+        sourceRecords: 6,
+        unifiedProfiles: 4,
+        matchedRecords: 2,
+        matchesPerRule: { 'Same e-mail': 1, 'Same phone, similar last name': 1 },
+        durationMs: undefined,
+      },
+    );
+    const last = page.locator('.card', { has: page.getByRole('heading', { name: 'Last unification' }) });
+    await last.locator('.badge-succeeded').waitFor();
+    assert.match(await last.locator('p').first().innerText(), new RegExp(`job ${firstJob.id}, finished `));
+    const stats = await last
+      .locator('.stat')
+      .evaluateAll((els) =>
+        els.map((e) => [e.querySelector('.stat-label')?.textContent, e.querySelector('.stat-value')?.textContent]),
+      );
+    assert.deepEqual(stats, [
+      ['Source records', '6'],
+      ['Unified profiles', '4'],
+      ['Matched records', '2'],
+    ]);
+    assert.deepEqual(await cells(last.getByRole('table', { name: 'Matches per rule' })), [
+      ['Same e-mail', '1'],
+      ['Same phone, similar last name', '1'],
+    ]);
+  });
+
+  test('Segments previews the count of the typed query live, shows a bad query’s error inline, and saves', async () => {
+    await nav('Segments').click();
+    await page.getByText('No segments yet.').waitFor();
+    await page.getByRole('button', { name: 'New segment' }).click();
+    const editor = page.getByRole('form', { name: 'Segment editor' });
+    const query = editor.getByLabel('Query');
+    const all = await apiCount(server, 'Customer', '');
+    assert.equal(all.count, 4);
+    await preview().getByText('4 customers match now').waitFor();
+
+    await editor.getByLabel('Name', { exact: true }).fill('Germany');
+    const germany = "Country eq 'DE'";
+    const expected = await apiCount(server, 'Customer', germany);
+    assert.equal(expected.count, 2);
+    await query.pressSequentially(germany);
+    await preview().getByText(`${expected.count} customers match now`).waitFor();
+
+    const typo = "Contry eq 'DE'";
+    const wrong = await apiCount(server, 'Customer', typo);
+    assert.match(wrong.message ?? '', /unknown attribute 'Contry' of Customer/);
+    await query.fill(typo);
+    await preview().locator('.error-inline', { hasText: wrong.message }).waitFor();
+    await editor.getByRole('button', { name: 'Save' }).click();
+    const refused = editor.getByRole('alert');
+    await refused.waitFor();
+    assert.match(await refused.innerText(), /^query: at position 1: unknown attribute 'Contry' of Customer/);
+    assert.equal((await ok(server, 'GET', `${U}/manage/segments`, undefined, 200)).value.length, 0);
+
+    await query.fill(germany);
+    await preview().getByText('2 customers match now').waitFor();
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('heading', { name: 'Segment: Germany' }).waitFor();
+    const saved = (await ok(server, 'GET', `${U}/manage/segments`, undefined, 200)).value;
+    assert.deepEqual(
+      saved.map((s: any) => [s.name, s.query, s.state, s.memberCount]),
+      [['Germany', germany, 'active', null]],
+    );
+    const list = page.getByRole('table', { name: 'Segments' });
+    await list.waitFor();
+    assert.deepEqual(await cells(list), [['Germany', 'active', '—', germany]]);
+    await page.getByText('No evaluations yet: the history fills with each refresh.').waitFor();
+  });
+
+  test('Segments draws the member-count history after refreshes of changed data, with the threshold lines', async () => {
+    const [segment] = (await ok(server, 'GET', `${U}/manage/segments`, undefined, 200)).value;
+    // One threshold among the member counts, one above them all: both lines must be drawn.
+    for (const threshold of [2, 5]) {
+      await ok(server, 'POST', `${U}/triggers/segment-threshold-crossed/subscriptions`, {
+        callbackUrl: `${receiver.url}/segment`,
+        segmentId: segment.id,
+        threshold,
+      });
+    }
+    await ok(server, 'POST', `${U}/triggers/measure-threshold-crossed/subscriptions`, {
+      callbackUrl: `${receiver.url}/measure`,
+      measureId: measures.byChannel.id,
+      threshold: 100,
+      dimension: { channel: 'web' },
+    });
+    await runAll(server);
+    // Dee, known from the shop only, turns up in the CRM in Germany; she orders on the web.
+    server.importFile('crm.csv', csv(crmHeader, [...crmRows, 'c4,Dee,Dunn,dee@example.com,,DE,400']));
+    server.importFile('orders.csv', csv(orderHeader, [...orderRows, 'o4,s3,150,web']));
+    await runAll(server);
+    const history = (await ok(server, 'GET', `${U}/manage/segments/${segment.id}`, undefined, 200)).history;
+    assert.deepEqual(
+      history.map((h: any) => h.memberCount),
+      [2, 3],
+    );
+
+    await nav('Measures').click();
+    await nav('Segments').click();
+    const list = page.getByRole('table', { name: 'Segments' });
+    await list.locator('tr', { hasText: 'Germany' }).locator('td', { hasText: /^3$/ }).waitFor();
+    await list.locator('tr', { hasText: 'Germany' }).click();
+    const chart = page.getByLabel('History chart');
+    await chart.locator('svg.recharts-surface').first().waitFor();
+    await chart
+      .locator('.recharts-line-dot')
+      .nth(history.length - 1)
+      .waitFor();
+    assert.equal(await chart.locator('.recharts-line-dot').count(), history.length);
+    assert.equal(await chart.locator('.recharts-line').count(), 1);
+    assert.equal(await chart.locator('.recharts-legend-item-text').innerText(), 'members');
+    await chart.locator('.recharts-reference-line-line').nth(1).waitFor({ state: 'attached' });
+    assert.equal(await chart.locator('.recharts-reference-line-line').count(), 2);
+    assert.deepEqual((await chart.locator('text.recharts-label').allTextContents()).sort(), [
+      'threshold 2',
+      'threshold 5',
+    ]);
+  });
+
+  test('Measures lists the values, one line per dimension value, and the editor previews the rows', async () => {
+    await nav('Measures').click();
+    const list = page.getByRole('table', { name: 'Measures' });
+    await list.waitFor();
+    const fromApi = (await ok(server, 'GET', `${U}/manage/measures`, undefined, 200)).value;
+    const revenue = fromApi.find((m: any) => m.name === 'Revenue');
+    const byChannel = fromApi.find((m: any) => m.name === 'Revenue by channel');
+    assert.equal(revenue.value, 300);
+    assert.deepEqual(byChannel.values, [
+      { dimension: { channel: 'shop' }, value: 70 },
+      { dimension: { channel: 'web' }, value: 230 },
+    ]);
+    assert.deepEqual(
+      (await cells(list)).map((r) => r.slice(0, 3)),
+      [
+        ['Revenue', 'business', 'sum(amount) of ShopOrders'],
+        ['Revenue by channel', 'business', 'sum(amount) of ShopOrders by channel'],
+      ],
+    );
+    assert.equal(await list.locator('tr', { hasText: 'Revenue' }).first().locator('td').last().innerText(), '300');
+    const lines = list.locator('tr', { hasText: 'Revenue by channel' }).locator('.dimension-values > span');
+    assert.deepEqual(await lines.allInnerTexts(), ['web: 230', 'shop: 70']);
+
+    await list.locator('tr', { hasText: 'Revenue by channel' }).click();
+    const editor = page.getByRole('form', { name: 'Measure editor' });
+    await editor.getByRole('heading', { name: 'Measure: Revenue by channel' }).waitFor();
+    const chart = page.getByLabel('History chart');
+    await chart.locator('.recharts-line').nth(1).waitFor();
+    assert.equal(await chart.locator('.recharts-line').count(), 2, 'one line per dimension value');
+    assert.deepEqual((await chart.locator('.recharts-legend-item-text').allInnerTexts()).sort(), ['shop', 'web']);
+    const points = byChannel.history.length * 2;
+    await chart
+      .locator('.recharts-line-dot')
+      .nth(points - 1)
+      .waitFor();
+    assert.equal(await chart.locator('.recharts-line-dot').count(), points);
+    assert.equal(await chart.locator('.recharts-reference-line-line').count(), 1);
+    assert.deepEqual(await chart.locator('text.recharts-label').allTextContents(), ['threshold 100']);
+
+    await page.getByRole('button', { name: 'New measure' }).click();
+    await editor.getByRole('heading', { name: 'New measure' }).waitFor();
+    await editor.getByLabel('Name', { exact: true }).fill('Web orders');
+    await editor.getByLabel('Entity', { exact: true }).fill('ShopOrders');
+    const filter = editor.getByLabel('Filter');
+    const web = "channel eq 'web'";
+    const expected = await apiCount(server, 'ShopOrders', web);
+    assert.equal(expected.count, 3);
+    await filter.fill(web);
+    await preview().getByText(`${expected.count} rows match now`).waitFor();
+    const wrong = await apiCount(server, 'ShopOrders', 'amount gt');
+    assert.ok(wrong.message);
+    await filter.fill('amount gt');
+    await preview().locator('.error-inline', { hasText: wrong.message }).waitFor();
+    await filter.fill(web);
+    await preview().getByText(`${expected.count} rows match now`).waitFor();
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('heading', { name: 'Measure: Web orders' }).waitFor();
+    await list.locator('tr', { hasText: 'Web orders' }).waitFor();
+    assert.deepEqual((await cells(list)).at(-1), ['Web orders', 'business', 'count(*) of ShopOrders', '—']);
+    const saved = (await ok(server, 'GET', `${U}/manage/measures`, undefined, 200)).value.find(
+      (m: any) => m.name === 'Web orders',
+    );
+    assert.deepEqual([saved.entity, saved.aggregation, saved.filter, saved.value], ['ShopOrders', 'count', web, null]);
+  });
+
+  test('Customers finds a profile and opens its card with the attributes and the source records', async () => {
+    await nav('Customers').click();
+    const total = (await ok(server, 'GET', `${U}/data/Customer?$count=true&$top=0`, undefined, 200))['@odata.count'];
+    await page.getByText(`${total} matching profiles; page 1`).waitFor();
+    const search = page.getByRole('form', { name: 'Search customers' });
+
+    const open = async (field: string, text: string): Promise<Record<string, string | number | null>> => {
+      await search.getByLabel('Attribute').selectOption(field);
+      await search.locator('input[name="search"]').fill(text);
+      await search.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('1 matching profiles; page 1').waitFor();
+      const rows = page.getByRole('table', { name: 'Customers' }).locator('tbody tr');
+      assert.equal(await rows.count(), 1);
+      await rows.click();
+      const filter = `contains(tolower(${field}),'${text.toLowerCase()}')`;
+      const found = await ok(server, 'GET', `${U}/data/Customer?$filter=${encodeURIComponent(filter)}`, undefined, 200);
+      assert.equal(found.value.length, 1);
+      return found.value[0];
+    };
+    const card = page.getByLabel('Profile card');
+    const sourcesOf = async (id: unknown) => {
+      const filter = encodeURIComponent(`CustomerId eq '${String(id)}'`);
+      const rows = (await ok(server, 'GET', `${U}/data/ConflationMap?$filter=${filter}`, undefined, 200)).value;
+      return rows
+        .map((r: any) => [r.SourceEntity, r.SourceKey, r.MatchedBy ?? 'founded the profile'])
+        .sort((a: string[], b: string[]) => a.join().localeCompare(b.join()));
+    };
+    const shown = async () => {
+      const table = card.getByRole('table', { name: 'Source records' });
+      await table.locator('tbody tr').first().waitFor();
+      return (await cells(table)).sort((a, b) => a.join().localeCompare(b.join()));
+    };
+
+    const ann = await open('LastName', 'SMI');
+    await card.getByRole('heading', { name: `Profile ${String(ann.CustomerId)}` }).waitFor();
+    const props = await card
+      .locator('dl.props > div')
+      .evaluateAll((els) => els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent]));
+    assert.deepEqual(
+      props,
+      Object.entries(ann)
+        .filter(([k]) => !k.startsWith('@'))
+        .map(([k, v]) => [k, v === null ? '—' : String(v)]),
+    );
+    assert.deepEqual(
+      [ann.FirstName, ann.LastName, ann.Email, ann.Country, ann.Points],
+      ['Ann', 'Smith', 'ann@example.com', 'DE', 100],
+    );
+    assert.deepEqual(await shown(), await sourcesOf(ann.CustomerId));
+    assert.deepEqual(await shown(), [
+      ['CrmContacts', 'c1', 'founded the profile'],
+      ['ShopCustomers', 's1', 'Same e-mail'],
+    ]);
+
+    const bob = await open('Phone', '0171');
+    await card.getByRole('heading', { name: `Profile ${String(bob.CustomerId)}` }).waitFor();
+    assert.equal(bob.FirstName, 'Bob');
+    await card.locator('dl.props > div', { hasText: 'FirstName' }).locator('dd', { hasText: /^Bob$/ }).waitFor();
+    assert.deepEqual(await shown(), [
+      ['CrmContacts', 'c2', 'founded the profile'],
+      ['ShopCustomers', 's2', 'Same phone, similar last name'],
+    ]);
+
+    // Another profile opened from the list while the card is open: its source records are its own even before they
+    // load (the server's answer is held back until the card is checked).
+    await search.locator('input[name="search"]').fill('');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByText(`${total} matching profiles; page 1`).waitFor();
+    const list = page.getByRole('table', { name: 'Customers' });
+    await list.locator('tr', { hasText: String(ann.CustomerId) }).click();
+    await card.getByRole('heading', { name: `Profile ${String(ann.CustomerId)}` }).waitFor();
+    assert.equal((await shown()).length, 2);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const conflation = (url: URL) => url.pathname.endsWith('/data/ConflationMap');
+    await page.route(conflation, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await list.locator('tr', { hasText: String(bob.CustomerId) }).click();
+      await card.getByRole('heading', { name: `Profile ${String(bob.CustomerId)}` }).waitFor();
+      const early = await cells(card.getByRole('table', { name: 'Source records' }));
+      assert.deepEqual(early, [], "no other profile's source records");
+    } finally {
+      release();
+    }
+    assert.deepEqual(await shown(), await sourcesOf(bob.CustomerId));
+    await page.unroute(conflation);
+
+    await search.locator('input[name="search"]').fill('nobody-has-this');
+    await search.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('No profile matches.').waitFor();
+    assert.equal(await card.count(), 0, 'a new search closes the card');
+  });
+});
