@@ -230,6 +230,14 @@ for (const engine of await engines()) {
         const segs1 = (await ok(s, 'GET', `${U}/manage/segments`, undefined, 200)).value;
         assert.equal(byName(segs1, 'Germany').memberCount, 2);
         assert.equal(byName(segs1, 'Buyers').memberCount, 1);
+        const buyers = await ok(
+          s,
+          'GET',
+          `${U}/data/Customer?$filter=${encodeURIComponent('ShopOrders/any(o: o/amount gt 40)')}&$count=true`,
+          undefined,
+          200,
+        );
+        assert.equal(buyers['@odata.count'], 1, 'Get items takes the any/all of segment queries');
         assert.equal(byName(segs1, 'German buyers').memberCount, 1);
         assert.equal(byName(segs1, 'Dormant').memberCount, null);
         const members = await s.readEntity('default', 'SegmentMembership', '"SegmentName", "CustomerId"');

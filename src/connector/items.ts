@@ -7,6 +7,8 @@ import type { DataStore, PublishedEntity } from '../datastore/index.ts';
 import { duckTypeOf, getEntity, isStoredInKeyOrder, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
 import type { ItemsQueryInput } from '../datastore/odata/index.ts';
 import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
+import { relatedEntities } from '../insights/index.ts';
+import { definitionScope } from '../jobs/index.ts';
 import type { Db } from '../store/index.ts';
 import { liveState, withLiveData } from './entity-source.ts';
 
@@ -83,11 +85,16 @@ export async function getItems(
   url: URL,
 ): Promise<ItemsResponse> {
   const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
+  // any/all over the entities that reach customers, as in segment queries (only a navigation has a "/").
+  const related =
+    name === 'Customer' && input.filter?.includes('/')
+      ? relatedEntities(await definitionScope(deps.db, instanceId))
+      : undefined;
   const data = await deps.dataStore.instance(instanceId);
   const page = await onSnapshot(deps, instanceId, name, async (entity) =>
     data.read(async (conn) => {
       const storedInKeyOrder = await isStoredInKeyOrder(conn, instanceId, entity);
-      const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, storedInKeyOrder });
+      const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, related, storedInKeyOrder });
       return executeItemsQuery(conn, q);
     }),
   );
