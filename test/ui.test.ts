@@ -118,6 +118,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const download = page.getByRole('link', { name: /Download connector definition/ });
     const definition = await page.request.get(new URL((await download.getAttribute('href')) ?? '', server.url).href);
     assert.equal((await definition.json()).swagger, '2.0');
+    const propsLink = page.getByRole('link', { name: /Download API properties/ });
+    const props = await page.request.get(new URL((await propsLink.getAttribute('href')) ?? '', server.url).href);
+    assert.equal((await props.json()).properties.connectionParameters['api_key'].type, 'securestring');
 
     await nav('Data sources').click();
     await nav('Export destinations').click();

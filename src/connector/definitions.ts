@@ -9,13 +9,18 @@ import { buildSwagger, connectorRoutes } from './swagger.ts';
 /** Folder of the committed files, relative to the repository root. */
 export const definitionsDir = 'docs/connector';
 
-export function definitionFiles(routes: Route[]): Record<string, JsonSchema> {
+/** The paconn properties of the connector (apiProperties.json). */
+export function connectorApiProperties(routes: Route[]): JsonSchema {
   const pageable = connectorRoutes(routes)
     .filter((r) => r.connector?.pageable)
     .map((r) => r.operationId);
+  return buildApiProperties({ pageableOperations: pageable });
+}
+
+export function definitionFiles(routes: Route[]): Record<string, JsonSchema> {
   return {
     'swagger.json': buildSwagger(routes),
-    'apiProperties.json': buildApiProperties({ pageableOperations: pageable }),
+    'apiProperties.json': connectorApiProperties(routes),
     'openapi.json': buildOpenApi(routes),
   };
 }

@@ -92,6 +92,9 @@ function ConnectorImport() {
         <a className="button" href="/v1/connector/swagger.json" download="insightflow.swagger.json">
           Download connector definition (swagger.json)
         </a>
+        <a className="button" href="/v1/connector/apiProperties.json" download="apiProperties.json">
+          Download API properties (apiProperties.json)
+        </a>
       </div>
       <ol className="instructions">
         <li>
@@ -112,9 +115,8 @@ function ConnectorImport() {
         </li>
       </ol>
       <p className="muted">
-        With <span className="mono">paconn create</span>, use the repository&apos;s{' '}
-        <span className="mono">docs/connector/apiProperties.json</span> as the API properties (server URL per
-        connection).
+        With the Power Platform CLI instead:{' '}
+        <span className="mono">paconn create --api-def swagger.json --api-prop apiProperties.json</span>.
       </p>
     </>
   );

@@ -1,5 +1,7 @@
 // The API descriptions, generated from the route definitions on each request: the Power Automate connector
-// definition (OpenAPI 2.0) pointing at this server, and the OpenAPI 3.1 description of the whole API.
+// definition (OpenAPI 2.0) pointing at this server with its paconn properties, and the OpenAPI 3.1 description of
+// the whole API.
+import { connectorApiProperties } from '../../connector/definitions.ts';
 import { buildOpenApi } from '../../connector/openapi.ts';
 import { buildSwagger } from '../../connector/swagger.ts';
 import { ok, route } from '../route.ts';
@@ -17,6 +19,18 @@ export const connectorRoutes = [
     responses: { 200: { description: 'The connector definition, with host set to this server.' } },
     handler: async ({ url }) =>
       ok(buildSwagger(routes, { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http' })),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/connector/apiProperties.json',
+    operationId: 'GetConnectorProperties',
+    summary: 'Get the connector properties',
+    description:
+      'apiProperties.json for `paconn create`: the API-key connection parameter and the connector policies (paging).',
+    tags: ['Connector'],
+    access: 'public',
+    responses: { 200: { description: 'The connector properties.' } },
+    handler: async () => ok(connectorApiProperties(routes)),
   }),
   route({
     method: 'get',
