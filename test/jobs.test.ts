@@ -74,6 +74,8 @@ for (const engine of await engines()) {
       const s = await startTestServer({ engine });
       try {
         const id = await source(s, 'A', 'x\n1\n');
+        const first = await s.call('POST', `/v1/instances/default/manage/datasources/${id}/refresh`);
+        assert.equal((await s.waitForJob('default', first.body.id)).status, 'succeeded');
         await s.runtime.services.runner.stop();
         const job = (await s.call('POST', `/v1/instances/default/manage/datasources/${id}/refresh`)).body;
         const canceled = await s.call('POST', `${jobs}/${job.id}/cancel`);
@@ -91,6 +93,8 @@ for (const engine of await engines()) {
       const s = await startTestServer({ engine });
       try {
         const id = await source(s, 'A', 'x\n1\n');
+        const first = await s.call('POST', `/v1/instances/default/manage/datasources/${id}/refresh`);
+        assert.equal((await s.waitForJob('default', first.body.id)).status, 'succeeded');
         await s.runtime.services.runner.stop();
         const job = (await s.call('POST', jobs, { body: { operationType: 'all' } })).body;
         const db = s.runtime.services.db;
@@ -102,7 +106,23 @@ for (const engine of await engines()) {
           new Date().toISOString(),
           job.tasks[0].id,
         ]);
+        const data = () => s.runtime.services.dataStore.instance('default');
+        const tables = async () =>
+          (await data()).read(async (c) =>
+            (await c.runAndReadAll('SELECT table_name FROM duckdb_tables() ORDER BY 1'))
+              .getRowObjectsJS()
+              .map((r) => r.table_name),
+          );
+        await (
+          await data()
+        ).write((c) => c.run('CREATE TABLE "A__v2" AS SELECT 1 AS x; CREATE TABLE "Customer__v1" AS SELECT 1 AS x'));
+        assert.deepEqual(await tables(), ['A__v1', 'A__v2', 'Customer__v1']);
         await s.restart();
+        assert.deepEqual(
+          await tables(),
+          ['A__v1'],
+          'what the interrupted job staged is dropped, the published table kept',
+        );
         const after: any = await s.waitForJob('default', job.id);
         assert.equal(after.status, 'failed');
         assert.equal(after.tasks[0].status, 'failed');
@@ -117,7 +137,7 @@ for (const engine of await engines()) {
         const events = await s.runtime.services.db.all<{ type: string }>('SELECT type FROM events ORDER BY position');
         assert.deepEqual(
           events.map((e) => e.type),
-          ['datasource.refresh.failed', 'refresh.full.completed'],
+          ['datasource.refresh.succeeded', 'datasource.refresh.failed', 'refresh.full.completed'],
         );
       } finally {
         await s.stop();

@@ -2,7 +2,10 @@
 // control store so that publishing (catalog rows) and the events it causes commit in one transaction.
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
+import type { InstanceData } from './engine.ts';
+import { dropTable, queryRows } from './engine.ts';
 import type { Attribute, EntityKind, PublishedEntity } from './schema.ts';
+import { quoteIdent } from './schema.ts';
 
 interface EntityRow {
   name: string;
@@ -88,4 +91,19 @@ export async function unpublishEntity(tx: Db, instanceId: string, name: string):
   ]);
   await tx.run('DELETE FROM entities WHERE instance_id = ? AND name = ?', [instanceId, name]);
   return old?.physical;
+}
+
+/** Drops the versioned tables (`Entity__vN`) of an instance that the catalog does not publish — what a job stopped
+ * by a crash had staged. Only while no job of the instance runs (recovery at start). Returns the tables dropped. */
+export async function dropUnpublishedTables(db: Db, data: InstanceData, instanceId: string): Promise<string[]> {
+  const published = new Set((await listEntities(db, instanceId)).map((e) => e.table));
+  return data.write(async (conn) => {
+    const rows = await queryRows(
+      conn,
+      "SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '__v[0-9]+$')",
+    );
+    const orphans = rows.map((r) => quoteIdent(r.table_name as string)).filter((t) => !published.has(t));
+    for (const t of orphans) await dropTable(conn, t);
+    return orphans;
+  });
 }

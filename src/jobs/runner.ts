@@ -7,7 +7,7 @@ import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { DataStore, InstanceData } from '../datastore/index.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
-import { dropTable, getEntity } from '../datastore/index.ts';
+import { dropTable, dropUnpublishedTables, getEntity } from '../datastore/index.ts';
 import type { Outbox } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import {
@@ -344,6 +344,10 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           await deps.onJobFinished?.(tx, finished);
         });
         deps.log.warn('job interrupted by a stop was marked failed', { jobId: o.id });
+      }
+      for (const instanceId of new Set(orphans.map((o) => o.instanceId))) {
+        const dropped = await dropUnpublishedTables(deps.db, await deps.dataStore.instance(instanceId), instanceId);
+        if (dropped.length) deps.log.info('dropped tables staged by interrupted jobs', { instanceId, tables: dropped });
       }
       return orphans.length;
     },
