@@ -1,25 +1,18 @@
 // The job runner: claims queued jobs (one running job per instance, across nodes), runs their tasks in dependency
 // order through registered executors, records every status change — with the events it causes — in one transaction,
-// and honours cancel requests. Jobs left running by a stopped node are failed with code Interrupted.
+// and honours cancel requests. Jobs left running by a stopped node are failed at start (recovery.ts).
 import type { Clock } from '../core/clock.ts';
 import { errorInfo } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { DataStore, InstanceData } from '../datastore/index.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
-import { dropTable, dropUnpublishedTables, getEntity } from '../datastore/index.ts';
+import { dropTable, getEntity } from '../datastore/index.ts';
 import type { Outbox } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
-import {
-  claimNextJob,
-  finishJob,
-  getJob,
-  heartbeat,
-  isCancelRequested,
-  orphanedJobs,
-  setTaskStatus,
-} from './jobs.sql.ts';
+import { claimNextJob, finishJob, getJob, heartbeat, isCancelRequested, setTaskStatus } from './jobs.sql.ts';
 import type { Job, Status, Task, TaskError, TaskOperation } from './model.ts';
+import { recoverInterruptedJobs } from './recovery.ts';
 
 /** Entities a job has written but not yet published, and work to do in the publish transaction. */
 export interface Staging {
@@ -302,54 +295,6 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (current) current.data.interruptWriter();
       await running;
     },
-    recover: async ({ multiNode }) => {
-      const staleBefore = multiNode ? new Date(deps.clock.now().getTime() - 30_000).toISOString() : null;
-      const orphans = await orphanedJobs(deps.db, { staleBefore });
-      for (const o of orphans) {
-        await deps.db.tx(async (tx) => {
-          const job = await getJob(tx, o.instanceId, o.id);
-          if (!job) return;
-          const now = deps.clock.now().toISOString();
-          for (const t of job.tasks) {
-            if (t.status === 'running') {
-              const error = { code: 'Interrupted', message: 'the server stopped while this task was running' };
-              await setTaskStatus(tx, t.id, { status: 'failed', finishedAt: now, error });
-              const outcome: TaskOutcome = {
-                status: 'failed',
-                error,
-                stats: null,
-                startedAt: t.startedAt ?? now,
-                finishedAt: now,
-              };
-              const ctx: FinishContext = {
-                clock: deps.clock,
-                outbox: deps.outbox,
-                instanceId: o.instanceId,
-                job,
-                task: t,
-                log: deps.log,
-                staging: null,
-              };
-              await deps.executors[t.operationType].finish?.(tx, ctx, outcome);
-            } else if (t.status === 'queued') {
-              await setTaskStatus(tx, t.id, {
-                status: 'skipped',
-                finishedAt: now,
-                error: { code: 'Interrupted', message: 'the server stopped before this task ran' },
-              });
-            }
-          }
-          await finishJob(tx, o.id, 'failed', now);
-          const finished = (await getJob(tx, o.instanceId, o.id)) as Job;
-          await deps.onJobFinished?.(tx, finished);
-        });
-        deps.log.warn('job interrupted by a stop was marked failed', { jobId: o.id });
-      }
-      for (const instanceId of new Set(orphans.map((o) => o.instanceId))) {
-        const dropped = await dropUnpublishedTables(deps.db, await deps.dataStore.instance(instanceId), instanceId);
-        if (dropped.length) deps.log.info('dropped tables staged by interrupted jobs', { instanceId, tables: dropped });
-      }
-      return orphans.length;
-    },
+    recover: (opts) => recoverInterruptedJobs(deps, opts),
   };
 }
