@@ -2,11 +2,10 @@
 // channel when a data source refresh fails" against a loopback Teams-style receiver, e-mail through a real SMTP
 // server, retries and re-runs. Both engines.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { manualClock } from '../src/core/clock.ts';
 import { engines } from './support/engines.ts';
+import { runsOf, startSmtp } from './support/flows.ts';
 import { startReceiver } from './support/receiver.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -19,53 +18,6 @@ async function failingSource(s: TestServer): Promise<string> {
     body: { name: 'CRM', kind: 'csv', location: 'crm.csv', owners: ['owner1@example.com', 'owner2@example.com'] },
   });
   return r.body.id as string;
-}
-
-async function runsOf(s: TestServer, flowId: string, until: (runs: any[]) => boolean): Promise<any[]> {
-  for (let i = 0; i < 500; i++) {
-    const runs = (await s.call('GET', `${U}/flows/${flowId}/runs`)).body.value as any[];
-    if (until(runs)) return runs;
-    await s.runtime.services.flowWorker.drain();
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(
-    `flow runs did not reach the expected state: ${JSON.stringify((await s.call('GET', `${U}/flows/${flowId}/runs`)).body)}`,
-  );
-}
-
-async function startSmtp(): Promise<{
-  port: number;
-  mails: Array<{ from: string; to: string[]; data: string }>;
-  close: () => Promise<void>;
-}> {
-  const mails: Array<{ from: string; to: string[]; data: string }> = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    onAuth(auth, _session, callback) {
-      if (auth.username === 'mailer' && auth.password === 's3cret-pw') callback(null, { user: auth.username });
-      else callback(new Error('bad credentials'));
-    },
-    onData(stream, session, callback) {
-      let data = '';
-      stream.on('data', (c: Buffer) => (data += c.toString()));
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    mails,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
 }
 
 for (const engine of await engines()) {
