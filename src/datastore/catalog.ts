@@ -3,9 +3,9 @@
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import type { InstanceData } from './engine.ts';
-import { dropTable, queryRows } from './engine.ts';
+import { dropEntityVersion, queryRows } from './engine.ts';
 import type { Attribute, EntityKind, PublishedEntity } from './schema.ts';
-import { quoteIdent } from './schema.ts';
+import { backingPattern, quoteIdent } from './schema.ts';
 
 interface EntityRow {
   name: string;
@@ -93,17 +93,23 @@ export async function unpublishEntity(tx: Db, instanceId: string, name: string):
   return old?.physical;
 }
 
-/** Drops the versioned tables (`Entity__vN`) of an instance that the catalog does not publish — what a job stopped
- * by a crash had staged. Only while no job of the instance runs (recovery at start). Returns the tables dropped. */
+/** Drops the versioned tables and views (`Entity__vN`) of an instance that the catalog does not publish, with their
+ * backing tables (`Entity__vN__members`), and backing tables whose version is not published — what a job stopped by
+ * a crash had staged. Only while no job of the instance runs (recovery at start). Returns the versions dropped. */
 export async function dropUnpublishedTables(db: Db, data: InstanceData, instanceId: string): Promise<string[]> {
   const published = new Set((await listEntities(db, instanceId)).map((e) => e.table));
   return data.write(async (conn) => {
     const rows = await queryRows(
       conn,
-      "SELECT table_name FROM duckdb_tables() WHERE regexp_matches(table_name, '__v[0-9]+$')",
+      `SELECT DISTINCT regexp_replace(name, '(__v[0-9]+)__[a-z]{2,}[0-9]*$', '\\1') AS version FROM (
+         SELECT table_name AS name FROM duckdb_tables()
+         WHERE regexp_matches(table_name, '__v[0-9]+$') OR regexp_matches(table_name, ?)
+         UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal AND regexp_matches(view_name, '__v[0-9]+$'))
+       ORDER BY 1`,
+      [backingPattern],
     );
-    const orphans = rows.map((r) => quoteIdent(r.table_name as string)).filter((t) => !published.has(t));
-    for (const t of orphans) await dropTable(conn, t);
+    const orphans = rows.map((r) => quoteIdent(r.version as string)).filter((t) => !published.has(t));
+    for (const t of orphans) await dropEntityVersion(conn, t);
     return orphans;
   });
 }

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Attribute, AttributeType } from './schema.ts';
-import { quoteIdent } from './schema.ts';
+import { backingPattern, quoteIdent, unquoteIdent } from './schema.ts';
 
 export interface DataStoreOptions {
   /** Folder for the per-instance DuckDB files and spill space. */
@@ -158,4 +158,20 @@ export async function queryRows(
 
 export async function dropTable(conn: DuckDBConnection, table: string): Promise<void> {
   await conn.run(`DROP TABLE IF EXISTS ${table}`);
+}
+
+/**
+ * Drops one version of an entity — a table, or a view over backing tables (SegmentMembership) — with its backing
+ * tables. DuckDB refuses DROP TABLE on a view, hence the look-up of what the name is.
+ */
+export async function dropEntityVersion(conn: DuckDBConnection, table: string): Promise<void> {
+  const name = unquoteIdent(table);
+  const views = await queryRows(conn, 'SELECT 1 FROM duckdb_views() WHERE NOT internal AND view_name = ?', [name]);
+  await conn.run(`${views.length ? 'DROP VIEW' : 'DROP TABLE'} IF EXISTS ${table}`);
+  const backing = await queryRows(
+    conn,
+    'SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?) AND regexp_matches(table_name, ?)',
+    [`${name}__`, backingPattern],
+  );
+  for (const r of backing) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(r.table_name as string)}`);
 }

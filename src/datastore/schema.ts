@@ -40,3 +40,14 @@ export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""
 
 /** Entity and attribute names: letters, digits and underscores, starting with a letter, at most 64 characters. */
 export const namePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/** The name inside a quoted identifier; anything else as it is. */
+export const unquoteIdent = (table: string): string =>
+  /^"(?:[^"]|"")+"$/.test(table) ? table.slice(1, -1).replaceAll('""', '"') : table;
+
+/** The physical table behind part of an entity version: `"Entity__vN"` and `members` → `"Entity__vN__members"`.
+ * Such backing tables belong to their version and are dropped with it (dropEntityVersion). */
+export const backingName = (table: string, part: string): string => quoteIdent(`${unquoteIdent(table)}__${part}`);
+
+/** Names of backing tables: the version's name, `__`, a lower-case word of two letters or more, optional digits. */
+export const backingPattern = '__v[0-9]+__[a-z]{2,}[0-9]*$';

@@ -1,5 +1,5 @@
 // Data sources: CRUD, upload of file content, refresh.
-import { dropTable, unpublishEntity } from '../../datastore/index.ts';
+import { dropEntityVersion, unpublishEntity } from '../../datastore/index.ts';
 import { submitJob } from '../../jobs/index.ts';
 import {
   createDataSource,
@@ -89,7 +89,7 @@ export const dataSourceRoutes = [
       });
       if (table) {
         const data = await services.dataStore.instance(instanceId);
-        await data.write((c) => dropTable(c, table));
+        await data.write((c) => dropEntityVersion(c, table));
       }
       return noContent();
     },

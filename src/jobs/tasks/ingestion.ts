@@ -1,7 +1,7 @@
 // The ingestion task: load one data source into a new table version, then — in the transaction that ends the task —
 // publish it, record the data source's last refresh, and emit datasource.refresh.succeeded or .failed.
 import type { DataStore, PublishedEntity } from '../../datastore/index.ts';
-import { dropTable, nextVersion, physicalName, publishEntities } from '../../datastore/index.ts';
+import { dropEntityVersion, nextVersion, physicalName, publishEntities } from '../../datastore/index.ts';
 import { TaskError } from '../../core/errors.ts';
 import { getDataSource, setDataSourceStatus } from '../../sources/datasources.sql.ts';
 import { ingestFile } from '../../sources/ingest.ts';
@@ -23,7 +23,7 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string })
         try {
           return await ingestFile(conn, { importDir: deps.importDir, dataSource: ds, table });
         } catch (err) {
-          await dropTable(conn, table);
+          await dropEntityVersion(conn, table);
           throw err;
         }
       });
@@ -45,7 +45,8 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string })
       results.delete(ctx.task.id);
       const data = await deps.dataStore.instance(ctx.instanceId);
       if (!ds) {
-        if (staged) tx.afterCommit(() => void data.write((c) => dropTable(c, staged.table)).catch(() => undefined));
+        if (staged)
+          tx.afterCommit(() => void data.write((c) => dropEntityVersion(c, staged.table)).catch(() => undefined));
         return;
       }
       const status = outcome.status === 'skipped' ? 'canceled' : outcome.status;
@@ -66,10 +67,10 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string })
           now: ctx.clock.now(),
         });
         tx.afterCommit(() => {
-          for (const t of replaced) void data.write((c) => dropTable(c, t)).catch(() => undefined);
+          for (const t of replaced) void data.write((c) => dropEntityVersion(c, t)).catch(() => undefined);
         });
       } else if (staged) {
-        tx.afterCommit(() => void data.write((c) => dropTable(c, staged.table)).catch(() => undefined));
+        tx.afterCommit(() => void data.write((c) => dropEntityVersion(c, staged.table)).catch(() => undefined));
       }
       if (outcome.status !== 'succeeded' && outcome.status !== 'failed') return;
       const common = {

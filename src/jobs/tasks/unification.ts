@@ -2,7 +2,7 @@
 // tables (published by the job's publish task), and emit unification.completed when it ends.
 import { TaskError } from '../../core/errors.ts';
 import type { EntitySchema, PublishedEntity } from '../../datastore/index.ts';
-import { describeTable, dropTable, getEntity, nextVersion, physicalName } from '../../datastore/index.ts';
+import { describeTable, dropEntityVersion, getEntity, nextVersion, physicalName } from '../../datastore/index.ts';
 import type { Db } from '../../store/index.ts';
 import type { UnificationConfig } from '../../unify/config.ts';
 import { validateUnificationConfig } from '../../unify/config.ts';
@@ -67,8 +67,8 @@ export function unificationTask(): TaskExecutor {
             mapAttrs: await describeTable(conn, conflation),
           };
         } catch (err) {
-          await dropTable(conn, customer);
-          await dropTable(conn, conflation);
+          await dropEntityVersion(conn, customer);
+          await dropEntityVersion(conn, conflation);
           throw err;
         }
       });
