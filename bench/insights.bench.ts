@@ -5,19 +5,21 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/core/log.ts';
-import { describeTable, publishEntities, type PublishedEntity } from '../src/datastore/index.ts';
+import { backingName, describeTable, publishEntities, type PublishedEntity } from '../src/datastore/index.ts';
 import { createServices } from '../src/http/runtime.ts';
-import type { InsightsScope, MeasureIn, ScopedEntity } from '../src/insights/index.ts';
+import type { InsightsScope, MeasureColumn, MeasureIn, ScopedEntity } from '../src/insights/index.ts';
 import {
-  addMeasureColumnSql,
   businessMeasureSql,
   createMeasure,
   createSegment,
   customerMeasureSql,
   customerMeasuresTableSql,
+  customerValuesTableSql,
   listMeasures,
   listSegments,
-  membershipTableSql,
+  membershipTables,
+  membershipTablesSql,
+  segmentIndexSql,
   segmentMembersSql,
 } from '../src/insights/index.ts';
 import { definitionScope, getJob, submitJob } from '../src/jobs/index.ts';
@@ -95,7 +97,8 @@ function measureDefinitions(): MeasureIn[] {
   return m;
 }
 
-/** The same SQL as the tasks, on DuckDB directly: members into one table, measures read, customer columns added. */
+/** The same SQL as the tasks, on DuckDB directly: compact members and their view, measures read, customer values
+ * stored then joined into CustomerMeasures once. */
 async function direct(
   conn: DuckDBConnection,
   scope: InsightsScope,
@@ -103,30 +106,40 @@ async function direct(
   measures: Awaited<ReturnType<typeof listMeasures>>,
 ): Promise<number> {
   const t0 = performance.now();
-  await conn.run(membershipTableSql('"direct_members"', undefined, []));
-  const s = { ...scope, membershipTable: '"direct_members"' };
+  const customer = scope.customer as ScopedEntity;
+  const tables = membershipTables('"direct_members__v1"');
+  for (const sql of membershipTablesSql(tables, customer.table, segments, undefined)) await conn.run(sql);
+  const s: InsightsScope = {
+    ...scope,
+    membershipTable: tables.view,
+    compactMembership: { members: tables.members, segments: tables.segments, customerTable: customer.table },
+  };
   for (const seg of segments) {
-    const q = segmentMembersSql(seg, scope.customer as ScopedEntity, s);
-    await conn.run(`INSERT INTO "direct_members" ${q.sql}`, q.params as DuckDBValue[]);
+    let ix = 0;
+    for (const q of segmentIndexSql(tables, seg)) {
+      const rows = (await conn.runAndReadAll(q.sql, q.params as DuckDBValue[])).getRowObjectsJS();
+      ix = Number(rows[0]?.ix ?? ix);
+    }
+    const q = segmentMembersSql(ix, seg.query, customer, s);
+    await conn.run(`INSERT INTO ${tables.members} ${q.sql}`, q.params as DuckDBValue[]);
   }
-  await conn.run(customerMeasuresTableSql('"direct_cm"', (scope.customer as ScopedEntity).table, undefined));
+  const columns: MeasureColumn[] = [];
   for (const m of measures) {
-    const entity = (m.entity === 'Customer' ? scope.customer : scope.entities.get(m.entity)) as ScopedEntity;
+    const entity = (m.entity === 'Customer' ? customer : scope.entities.get(m.entity)) as ScopedEntity;
     if (m.kind === 'business') {
       const q = businessMeasureSql(m, entity, s);
       await conn.runAndReadAll(q.sql, q.params as DuckDBValue[]);
     } else {
-      const q = addMeasureColumnSql(
-        '"direct_cm"',
-        m.name,
-        customerMeasureSql(m, entity, { column: 'CustomerId', via: null }, s),
-        m.aggregation,
-      );
+      const table = backingName('"direct_cm__v1"', `measure${columns.length}`);
+      const values = customerMeasureSql(m, entity, { column: 'CustomerId', via: null }, s);
+      const q = customerValuesTableSql(table, customer.table, values);
       await conn.run(q.sql, q.params as DuckDBValue[]);
-      const total = businessMeasureSql({ ...m, kind: 'business' }, entity, s);
+      columns.push({ name: m.name, table, aggregation: m.aggregation });
+      const total = businessMeasureSql({ ...m, kind: 'business', dimensions: [] }, entity, s);
       await conn.runAndReadAll(total.sql, total.params as DuckDBValue[]);
     }
   }
+  await conn.run(customerMeasuresTableSql('"direct_cm__v1"', customer.table, columns, undefined));
   return performance.now() - t0;
 }
 

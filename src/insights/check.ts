@@ -30,7 +30,7 @@ const noCustomer = () =>
 export function checkSegmentQuery(query: string, scope: InsightsScope): void {
   if (!scope.customer) throw noCustomer();
   const customer = scope.customer;
-  inField('query', () => segmentMembersSql({ id: 'seg_check', name: 'check', query }, customer, scope));
+  inField('query', () => segmentMembersSql(0, query, customer, scope));
 }
 
 const numeric = (t: string) => t === 'integer' || t === 'decimal';

@@ -8,11 +8,13 @@ import { customerLink } from './links.ts';
 import type { MeasureDefinition } from './model.ts';
 import { evaluationOrder, referencedSegments } from './segments.ts';
 import {
-  addMeasureColumnSql,
   businessMeasureSql,
   customerMeasureSql,
   customerMeasuresTableSql,
-  membershipTableSql,
+  customerValuesTableSql,
+  membershipTables,
+  membershipTablesSql,
+  segmentIndexSql,
   segmentMembersSql,
 } from './sql.ts';
 
@@ -103,14 +105,45 @@ test('the evaluation SQL gives members, values per dimension and customer column
     await conn.run(
       `CREATE TABLE old AS SELECT * FROM (VALUES ('seg_a', 'Old name', 'k2'), ('seg_gone', 'Gone', 'k1')) v(SegmentId, SegmentName, CustomerId)`,
     );
-    await conn.run(membershipTableSql('members', 'old', [{ id: 'seg_a', name: 'A' }]));
-    const q = segmentMembersSql({ id: 'seg_de', name: 'DE', query: "Country eq 'DE'" }, customer, scope);
-    await conn.run(`INSERT INTO members ${q.sql}`, q.params as DuckDBValue[]);
-    assert.deepEqual(await rows('SELECT * FROM members ORDER BY SegmentId, CustomerId'), [
+    const t = membershipTables('"members__v2"');
+    const segs = [
+      { id: 'seg_de', name: 'DE' },
+      { id: 'seg_a', name: 'A' },
+    ];
+    for (const sql of membershipTablesSql(t, 'customer', segs, { table: 'old', keep: ['seg_a'] })) await conn.run(sql);
+    const [add, rename, find] = segmentIndexSql(t, { id: 'seg_de', name: 'DE' });
+    for (const x of [add, rename]) await conn.run(x?.sql ?? '', x?.params as DuckDBValue[]);
+    const ix = Number((await rows(find?.sql ?? '', find?.params))[0]?.ix);
+    assert.equal(ix, 1, 'SegmentIx in SegmentId order');
+    const q = segmentMembersSql(ix, "Country eq 'DE'", customer, scope);
+    await conn.run(`INSERT INTO ${t.members} ${q.sql}`, q.params as DuckDBValue[]);
+    const late = segmentIndexSql(t, { id: 'seg_late', name: 'Late' });
+    for (const x of late.slice(0, 2)) await conn.run(x.sql, x.params as DuckDBValue[]);
+    assert.deepEqual(await rows(late[2]?.sql ?? '', late[2]?.params), [{ ix: 2 }]);
+    assert.deepEqual(await rows(`SELECT * FROM ${t.view} ORDER BY SegmentId, CustomerId`), [
       { SegmentId: 'seg_a', SegmentName: 'A', CustomerId: 'k2' },
       { SegmentId: 'seg_de', SegmentName: 'DE', CustomerId: 'k1' },
       { SegmentId: 'seg_de', SegmentName: 'DE', CustomerId: 'k3' },
     ]);
+    const member = "IsMemberOfSegment('DE') or IsMemberOfSegment('A')";
+    const viaView = segmentMembersSql(9, member, customer, { ...scope, membershipTable: t.view });
+    const compact = { members: t.members, segments: t.segments, customerTable: 'customer' };
+    const inJob = { ...scope, membershipTable: t.view, compactMembership: compact };
+    const viaRowid = segmentMembersSql(9, member, customer, inJob);
+    assert.match(viaRowid.sql, /t\.rowid IN/);
+    assert.doesNotMatch(viaView.sql, /rowid IN/);
+    const ordered = (q: typeof viaView) => rows(`${q.sql} ORDER BY 2`, q.params);
+    assert.deepEqual(await ordered(viaRowid), await ordered(viaView));
+    assert.deepEqual(
+      (await ordered(viaRowid)).map((r) => r.CustomerIx),
+      [0, 1, 2],
+    );
+    const isDe = def({ entity: 'Customer', aggregation: 'count', attribute: null, filter: "IsMemberOfSegment('DE')" });
+    const sameTable = businessMeasureSql(isDe, customer, inJob);
+    assert.match(sameTable.sql, /t\.rowid IN/);
+    assert.deepEqual(await rows(sameTable.sql, sameTable.params), [{ value: 2n }]);
+    const otherTable = businessMeasureSql(isDe, { ...customer, table: 'customer_v9' }, inJob);
+    assert.doesNotMatch(otherTable.sql, /rowid IN/, 'rowids only over the Customer table the members index');
     const total = businessMeasureSql(def({}), orders, scope);
     assert.deepEqual(await rows(total.sql, total.params), [{ value: 36 }]);
     const byChannel = businessMeasureSql(def({ dimensions: ['channel'], filter: 'amount gt 2' }), orders, scope);
@@ -120,14 +153,18 @@ test('the evaluation SQL gives members, values per dimension and customer column
     ]);
     const empty = businessMeasureSql(def({ filter: 'amount gt 1000' }), orders, scope);
     assert.deepEqual(await rows(empty.sql, empty.params), [{ value: 0 }]);
-    await conn.run(customerMeasuresTableSql('cmx', 'customer', undefined));
     const link = { column: 'shop_no', via: 'Shop' };
     const count = def({ kind: 'customer', aggregation: 'count', attribute: null });
-    const add = addMeasureColumnSql('cmx', 'Orders', customerMeasureSql(count, orders, link, scope), 'count');
-    await conn.run(add.sql, add.params as DuckDBValue[]);
+    const storeCount = customerValuesTableSql('v0', 'customer', customerMeasureSql(count, orders, link, scope));
+    await conn.run(storeCount.sql, storeCount.params as DuckDBValue[]);
     const avg = def({ kind: 'customer', aggregation: 'avg' });
-    const addAvg = addMeasureColumnSql('cmx', 'AvgAmount', customerMeasureSql(avg, orders, link, scope), 'avg');
-    await conn.run(addAvg.sql, addAvg.params as DuckDBValue[]);
+    const storeAvg = customerValuesTableSql('v1', 'customer', customerMeasureSql(avg, orders, link, scope));
+    await conn.run(storeAvg.sql, storeAvg.params as DuckDBValue[]);
+    const columns = [
+      { name: 'Orders', table: 'v0', aggregation: 'count' as const },
+      { name: 'AvgAmount', table: 'v1', aggregation: 'avg' as const },
+    ];
+    await conn.run(customerMeasuresTableSql('cmx', 'customer', columns, undefined));
     assert.deepEqual(await rows('SELECT * FROM cmx ORDER BY CustomerId'), [
       { CustomerId: 'k1', Orders: 2n, AvgAmount: 7.5 },
       { CustomerId: 'k2', Orders: 1n, AvgAmount: 20 },

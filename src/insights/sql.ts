@@ -3,7 +3,7 @@
 import { compileFilter } from '../datastore/odata/index.ts';
 import type { FilterOptions } from '../datastore/odata/index.ts';
 import type { Attribute } from '../datastore/schema.ts';
-import { quoteIdent } from '../datastore/schema.ts';
+import { backingName, quoteIdent } from '../datastore/schema.ts';
 import type { CustomerLink, InsightsScope, ScopedEntity } from './links.ts';
 import { customerLink, linkedTable, relatedEntities } from './links.ts';
 import type { Aggregation, MeasureDefinition } from './model.ts';
@@ -15,40 +15,97 @@ export interface CompiledSql {
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
-export const filterOptions = (scope: InsightsScope): FilterOptions => ({
+/** Filter options over `table`: IsMemberOfSegment tests rowids when the job's compact membership indexes that table. */
+export const filterOptions = (scope: InsightsScope, table?: string): FilterOptions => ({
   alias: 't',
   membershipTable: scope.membershipTable,
+  compactMembership:
+    table !== undefined && scope.compactMembership?.customerTable === table ? scope.compactMembership : undefined,
   related: relatedEntities(scope),
 });
 
-/** SELECT of a segment's members (SegmentId, SegmentName, CustomerId); throws InvalidQuery for a bad query. */
+/** The tables of one SegmentMembership version: the view readers see, and the compact tables behind it. */
+export interface MembershipTables {
+  /** The entity version: a view (SegmentId, SegmentName, CustomerId) over the three tables below. */
+  view: string;
+  /** SegmentIx SMALLINT, CustomerIx INTEGER: one row per membership. */
+  members: string;
+  /** SegmentIx, SegmentId, SegmentName of every segment the version holds. */
+  segments: string;
+  /** CustomerIx (the rowid of the Customer table evaluated), CustomerId: the view needs no Customer table. */
+  customers: string;
+}
+
+export const membershipTables = (view: string): MembershipTables => ({
+  view,
+  members: backingName(view, 'members'),
+  segments: backingName(view, 'segments'),
+  customers: backingName(view, 'customers'),
+});
+
+/**
+ * Creates a SegmentMembership version over `customerTable`: its segments (SegmentIx in SegmentId order), its
+ * customers, the previous members of the segments kept (by CustomerId, so customers gone are dropped) and the view.
+ */
+export function membershipTablesSql(
+  t: MembershipTables,
+  customerTable: string,
+  segments: Array<{ id: string; name: string }>,
+  previous: { table: string; keep: string[] } | undefined,
+): string[] {
+  const out = [
+    `CREATE TABLE ${t.segments} ("SegmentIx" SMALLINT, "SegmentId" VARCHAR, "SegmentName" VARCHAR)`,
+    `CREATE TABLE ${t.customers} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", c."CustomerId" FROM ${customerTable} AS c`,
+    `CREATE TABLE ${t.members} ("SegmentIx" SMALLINT, "CustomerIx" INTEGER)`,
+  ];
+  if (segments.length > 0) {
+    const values = segments.map((s) => `(${sqlString(s.id)}, ${sqlString(s.name)})`).join(', ');
+    out.push(
+      `INSERT INTO ${t.segments} SELECT CAST(row_number() OVER (ORDER BY k.id) - 1 AS SMALLINT), k.id, k.name ` +
+        `FROM (VALUES ${values}) AS k(id, name)`,
+    );
+  }
+  if (previous && previous.keep.length > 0)
+    out.push(
+      `INSERT INTO ${t.members} SELECT s."SegmentIx", c."CustomerIx" FROM ${previous.table} AS p ` +
+        `JOIN ${t.segments} AS s ON s."SegmentId" = p."SegmentId" JOIN ${t.customers} AS c ON c."CustomerId" = p."CustomerId" ` +
+        `WHERE p."SegmentId" IN (${previous.keep.map(sqlString).join(', ')})`,
+    );
+  out.push(
+    `CREATE VIEW ${t.view} AS SELECT s."SegmentId", s."SegmentName", c."CustomerId" FROM ${t.members} AS m ` +
+      `JOIN ${t.segments} AS s ON s."SegmentIx" = m."SegmentIx" JOIN ${t.customers} AS c ON c."CustomerIx" = m."CustomerIx"`,
+  );
+  return out;
+}
+
+/** The SegmentIx of a segment in a version's segments table, added (with the next index) when missing. */
+export function segmentIndexSql(t: MembershipTables, segment: { id: string; name: string }): CompiledSql[] {
+  return [
+    {
+      sql:
+        `INSERT INTO ${t.segments} SELECT CAST(coalesce(max("SegmentIx") + 1, 0) AS SMALLINT), ?, ? FROM ${t.segments} ` +
+        `HAVING count(*) FILTER (WHERE "SegmentId" = ?) = 0`,
+      params: [segment.id, segment.name, segment.id],
+    },
+    { sql: `UPDATE ${t.segments} SET "SegmentName" = ? WHERE "SegmentId" = ?`, params: [segment.name, segment.id] },
+    { sql: `SELECT "SegmentIx" AS ix FROM ${t.segments} WHERE "SegmentId" = ?`, params: [segment.id] },
+  ];
+}
+
+/** SELECT of a segment's members (SegmentIx, CustomerIx = rowid of Customer); throws InvalidQuery for a bad query. */
 export function segmentMembersSql(
-  segment: { id: string; name: string; query: string },
+  segmentIx: number,
+  query: string,
   customer: ScopedEntity,
   scope: InsightsScope,
 ): CompiledSql {
-  const filter = compileFilter(segment.query, customer, filterOptions(scope));
+  const filter = compileFilter(query, customer, filterOptions(scope, customer.table));
   return {
     sql:
-      'SELECT CAST(? AS VARCHAR) AS "SegmentId", CAST(? AS VARCHAR) AS "SegmentName", t."CustomerId" ' +
+      'SELECT CAST(? AS SMALLINT) AS "SegmentIx", CAST(t.rowid AS INTEGER) AS "CustomerIx" ' +
       `FROM ${customer.table} AS t WHERE ${filter.sql}`,
-    params: [segment.id, segment.name, ...filter.params],
+    params: [segmentIx, ...filter.params],
   };
-}
-
-/** Creates a SegmentMembership table holding the previous members of the segments kept (with their current names). */
-export function membershipTableSql(
-  target: string,
-  previous: string | undefined,
-  keep: Array<{ id: string; name: string }>,
-): string {
-  const empty = `CREATE TABLE ${target} ("SegmentId" VARCHAR, "SegmentName" VARCHAR, "CustomerId" VARCHAR)`;
-  if (!previous || keep.length === 0) return empty;
-  const values = keep.map((s) => `(${sqlString(s.id)}, ${sqlString(s.name)})`).join(', ');
-  return (
-    `CREATE TABLE ${target} AS SELECT p."SegmentId", k.name AS "SegmentName", p."CustomerId" FROM ${previous} AS p ` +
-    `JOIN (VALUES ${values}) AS k(id, name) ON k.id = p."SegmentId"`
-  );
 }
 
 const isCount = (a: Aggregation) => a === 'count' || a === 'countDistinct';
@@ -88,7 +145,7 @@ function attributeOf(entity: ScopedEntity, name: string | null): Attribute | nul
 export function businessMeasureSql(def: MeasureDefinition, entity: ScopedEntity, scope: InsightsScope): CompiledSql {
   const attr = attributeOf(entity, def.attribute);
   const agg = aggregateSql(def.aggregation, attr ? `t.${quoteIdent(attr.name)}` : null);
-  const filter = def.filter ? compileFilter(def.filter, entity, filterOptions(scope)) : null;
+  const filter = def.filter ? compileFilter(def.filter, entity, filterOptions(scope, entity.table)) : null;
   const where = filter ? ` WHERE ${filter.sql}` : '';
   const dims = def.dimensions.map((d, i) => `t.${quoteIdent((attributeOf(entity, d) as Attribute).name)} AS "d${i}"`);
   const params = filter?.params ?? [];
@@ -121,33 +178,45 @@ export function customerMeasureSql(
 export const measureLink = (def: MeasureDefinition, entity: ScopedEntity, scope: InsightsScope) =>
   customerLink(entity, scope.mapped, def.link);
 
-/** Creates CustomerMeasures: every customer, with the kept columns of the previous version. */
+/** Stores a customer measure's values by CustomerIx (the rowid of Customer; null for CustomerIds not in it). */
+export function customerValuesTableSql(target: string, customerTable: string, values: CompiledSql): CompiledSql {
+  return {
+    sql:
+      `CREATE TABLE ${target} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v."value" FROM (${values.sql}) AS v ` +
+      `LEFT JOIN ${customerTable} AS c ON c."CustomerId" = v."CustomerId"`,
+    params: values.params,
+  };
+}
+
+/** A customer measure column of CustomerMeasures: its name, its customerValuesTableSql table and aggregation. */
+export interface MeasureColumn {
+  name: string;
+  table: string;
+  aggregation: Aggregation;
+}
+
+/**
+ * Creates CustomerMeasures in one statement: every customer, the kept columns of the previous version, then one
+ * column per measure evaluated (customers without rows: 0 or null).
+ */
 export function customerMeasuresTableSql(
   target: string,
   customerTable: string,
+  columns: MeasureColumn[],
   previous: { table: string; keep: string[] } | undefined,
 ): string {
-  if (!previous || previous.keep.length === 0)
-    return `CREATE TABLE ${target} AS SELECT c."CustomerId" FROM ${customerTable} AS c`;
-  const cols = previous.keep.map((k) => `, p.${quoteIdent(k)}`).join('');
-  return (
-    `CREATE TABLE ${target} AS SELECT c."CustomerId"${cols} FROM ${customerTable} AS c ` +
-    `LEFT JOIN ${previous.table} AS p ON p."CustomerId" = c."CustomerId"`
-  );
-}
-
-/** Replaces CustomerMeasures with itself plus one measure's column (customers without rows: 0 or null). */
-export function addMeasureColumnSql(
-  target: string,
-  column: string,
-  values: CompiledSql,
-  aggregation: Aggregation,
-): CompiledSql {
-  const v = zeroWhenEmpty(aggregation) ? 'coalesce(v."value", 0)' : 'v."value"';
-  return {
-    sql:
-      `CREATE OR REPLACE TABLE ${target} AS SELECT m.*, ${v} AS ${quoteIdent(column)} FROM ${target} AS m ` +
-      `LEFT JOIN (${values.sql}) AS v ON v."CustomerId" = m."CustomerId"`,
-    params: values.params,
-  };
+  const keep = previous?.keep ?? [];
+  const cols = [
+    'c."CustomerId"',
+    ...keep.map((k) => `p.${quoteIdent(k)}`),
+    ...columns.map(
+      (m, i) =>
+        `${zeroWhenEmpty(m.aggregation) ? `coalesce(v${i}."value", 0)` : `v${i}."value"`} AS ${quoteIdent(m.name)}`,
+    ),
+  ];
+  const joins = [
+    ...(previous && keep.length > 0 ? [`LEFT JOIN ${previous.table} AS p ON p."CustomerId" = c."CustomerId"`] : []),
+    ...columns.map((m, i) => `LEFT JOIN ${m.table} AS v${i} ON v${i}."CustomerIx" = c.rowid`),
+  ];
+  return `CREATE TABLE ${target} AS SELECT ${cols.join(', ')} FROM ${customerTable} AS c ${joins.join(' ')}`.trimEnd();
 }

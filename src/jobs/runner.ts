@@ -7,7 +7,7 @@ import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
 import type { DataStore, InstanceData } from '../datastore/index.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
-import { dropTable, getEntity } from '../datastore/index.ts';
+import { dropEntityVersion, getEntity } from '../datastore/index.ts';
 import type { Outbox } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import { claimNextJob, finishJob, getJob, heartbeat, isCancelRequested, setTaskStatus } from './jobs.sql.ts';
@@ -23,6 +23,10 @@ export interface Staging {
   /** Work for the publish transaction (history rows, threshold evaluation). */
   onPublish(fn: (tx: Db) => Promise<void>): void;
   publishHooks(): Array<(tx: Db) => Promise<void>>;
+  /** Work for the publish task's run, before anything is published: building an entity from the parts tasks staged
+   * (CustomerMeasures). Registering under the same key again replaces the work. */
+  onAssemble(key: string, fn: () => Promise<void>): void;
+  assembleSteps(): Array<() => Promise<void>>;
 }
 
 /** What a task's end needs; also available when a stopped node's task is failed at the next start. */
@@ -95,7 +99,7 @@ const letsDependentsRun = (t: Task): boolean =>
 async function discardStaged(data: InstanceData, staged: PublishedEntity[], log: Logger): Promise<void> {
   for (const e of staged)
     await data
-      .write((c) => dropTable(c, e.table))
+      .write((c) => dropEntityVersion(c, e.table))
       .catch((err: unknown) => log.warn('dropping an unpublished table failed', { table: e.table, ...errorInfo(err) }));
 }
 
@@ -150,12 +154,15 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     try {
       const staged = new Map<string, PublishedEntity>();
       const hooks: Array<(tx: Db) => Promise<void>> = [];
+      const assemble = new Map<string, () => Promise<void>>();
       const staging: Staging = {
         stage: (e) => staged.set(e.name, e),
         staged: () => [...staged.values()],
         resolve: async (name) => staged.get(name) ?? (await getEntity(deps.db, instanceId, name)),
         onPublish: (fn) => hooks.push(fn),
         publishHooks: () => hooks,
+        onAssemble: (key, fn) => assemble.set(key, fn),
+        assembleSteps: () => [...assemble.values()],
       };
       let job = (await getJob(deps.db, instanceId, jobId)) as Job;
       for (const task of job.tasks) {

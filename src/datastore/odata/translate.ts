@@ -21,6 +21,12 @@ export interface FilterOptions {
   alias?: string;
   /** The published SegmentMembership table (SegmentName, CustomerId), for IsMemberOfSegment; undefined = none yet. */
   membershipTable?: string | undefined;
+  /**
+   * The compact form of SegmentMembership being written by a job: members (SegmentIx, CustomerIx) and segments
+   * (SegmentIx, SegmentName), where CustomerIx is the rowid of the filtered table. Only for queries over that very
+   * table; IsMemberOfSegment then tests rowids instead of joining CustomerId strings. Default: use membershipTable.
+   */
+  compactMembership?: { members: string; segments: string } | undefined;
   /** Related entities reachable with any/all, by navigation name. */
   related?: (nav: string) => RelatedEntity | undefined;
 }
@@ -184,6 +190,14 @@ function call(n: Extract<Node, { k: 'fn' }>, ctx: Ctx): Out {
         );
       if (!ctx.outer.attributes.some((a) => a.name === 'CustomerId'))
         throw queryError(n.pos, 'IsMemberOfSegment() works on Customer only');
+      const compact = ctx.opts.compactMembership;
+      if (compact)
+        return {
+          sql:
+            `(${ctx.outer.alias}.rowid IN (SELECT m."CustomerIx" FROM ${compact.members} AS m WHERE m."SegmentIx" IN ` +
+            `(SELECT s."SegmentIx" FROM ${compact.segments} AS s WHERE s."SegmentName" = ${bind(ctx, arg.value, 'VARCHAR')})))`,
+          type: 'boolean',
+        };
       if (!ctx.opts.membershipTable) return { sql: 'FALSE', type: 'boolean' };
       return {
         sql: `(${ctx.outer.alias}."CustomerId" IN (SELECT "CustomerId" FROM ${ctx.opts.membershipTable} WHERE "SegmentName" = ${bind(ctx, arg.value, 'VARCHAR')}))`,

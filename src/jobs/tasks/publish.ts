@@ -2,12 +2,15 @@
 // outputs) becomes visible in one transaction, together with evaluation history and threshold events. Readers switch
 // from the previous snapshot to this one at once; replaced tables are dropped after commit.
 import type { DataStore } from '../../datastore/index.ts';
-import { dropTable, publishEntities } from '../../datastore/index.ts';
+import { dropEntityVersion, publishEntities } from '../../datastore/index.ts';
 import type { TaskExecutor } from '../runner.ts';
 
 export function publishTask(deps: { dataStore: DataStore }): TaskExecutor {
   return {
-    run: async (ctx) => ({ entities: ctx.staging.staged().map((e) => e.name) }),
+    run: async (ctx) => {
+      for (const step of ctx.staging.assembleSteps()) await step();
+      return { entities: ctx.staging.staged().map((e) => e.name) };
+    },
     finish: async (tx, ctx, outcome) => {
       const staging = ctx.staging;
       // Unpublished staged tables are dropped by the runner when the job ends.
@@ -19,7 +22,7 @@ export function publishTask(deps: { dataStore: DataStore }): TaskExecutor {
       });
       for (const hook of staging.publishHooks()) await hook(tx);
       tx.afterCommit(() => {
-        for (const t of replaced) void data.write((c) => dropTable(c, t)).catch(() => undefined);
+        for (const t of replaced) void data.write((c) => dropEntityVersion(c, t)).catch(() => undefined);
       });
     },
   };

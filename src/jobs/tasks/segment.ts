@@ -1,40 +1,51 @@
 // The segment task: evaluates one segment's query over the job's Customer into the job's staged SegmentMembership,
 // and, in the publish transaction, appends the evaluation to the history and fires the threshold subscriptions it
-// crosses. SegmentMembership is one table for all segments: the job's first segment task creates it holding the
-// previous members of every segment this job does not evaluate (inactive ones, or those not named in identifiers);
-// each segment task then adds its members.
+// crosses. SegmentMembership is one version for all segments: a view over compact tables (members as SegmentIx and
+// CustomerIx, the rowid of the job's Customer; segments; customers), since writing 20 million rows of three strings
+// costs ten times as much as two integers. The job's first segment task creates them, holding the previous members
+// of every segment this job does not evaluate (inactive ones, or those not named in identifiers); each segment task
+// then adds its members.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { AppError, TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
-import { countRows, getEntity, nextVersion, physicalName } from '../../datastore/index.ts';
-import type { Segment } from '../../insights/index.ts';
+import { countRows, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
+import type { InsightsScope, Segment } from '../../insights/index.ts';
 import {
   getSegment,
   listSegments,
   membershipSchema,
-  membershipTableSql,
+  membershipTables,
+  membershipTablesSql,
   previousEvaluation,
   recordEvaluation,
+  segmentIndexSql,
   segmentMembersSql,
 } from '../../insights/index.ts';
 import type { TaskContext, TaskExecutor } from '../runner.ts';
 import { evaluationScope } from './insights-scope.ts';
 
-async function stagedMembership(ctx: TaskContext): Promise<PublishedEntity> {
+async function stagedMembership(ctx: TaskContext, customerTable: string): Promise<PublishedEntity> {
   const staged = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
   if (staged) return staged;
   const evaluated = new Set(
     ctx.job.tasks.filter((t) => t.operationType === 'segment' && t.status !== 'skipped').map((t) => t.identifier),
   );
-  const keep = (await listSegments(ctx.db, ctx.instanceId)).filter((s) => !evaluated.has(s.id));
+  const segments = await listSegments(ctx.db, ctx.instanceId);
+  const keep = segments.filter((s) => !evaluated.has(s.id)).map((s) => s.id);
   const previous = await getEntity(ctx.db, ctx.instanceId, 'SegmentMembership');
   const version = await nextVersion(ctx.db, ctx.instanceId, 'SegmentMembership');
-  const table = physicalName('SegmentMembership', version);
+  const tables = membershipTables(physicalName('SegmentMembership', version));
   const rowCount = await ctx.data.write(async (conn) => {
-    await conn.run(membershipTableSql(table, previous?.table, keep));
-    return countRows(conn, table);
+    const statements = membershipTablesSql(
+      tables,
+      customerTable,
+      segments,
+      previous ? { table: previous.table, keep } : undefined,
+    );
+    for (const sql of statements) await conn.run(sql);
+    return countRows(conn, tables.members);
   });
-  const entity: PublishedEntity = { ...membershipSchema, table, rowCount, version };
+  const entity: PublishedEntity = { ...membershipSchema, table: tables.view, rowCount, version };
   ctx.staging.stage(entity);
   return entity;
 }
@@ -74,20 +85,31 @@ export function segmentTask(): TaskExecutor {
       const customer = scope.customer;
       if (!customer)
         throw new TaskError('NotConfigured', 'no Customer profiles yet: configure unification and run a full refresh');
-      const membership = await stagedMembership(ctx);
-      let members;
-      try {
-        members = segmentMembersSql(segment, customer, { ...scope, membershipTable: membership.table });
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        throw new TaskError('InvalidQuery', `the segment query no longer fits Customer: ${err.message}`);
-      }
+      const membership = await stagedMembership(ctx, customer.table);
+      const tables = membershipTables(membership.table);
+      const inJob: InsightsScope = {
+        ...scope,
+        membershipTable: tables.view,
+        compactMembership: { members: tables.members, segments: tables.segments, customerTable: customer.table },
+      };
       const result = await ctx.data.write(async (conn) => {
+        let ix = 0;
+        for (const q of segmentIndexSql(tables, segment)) {
+          const rows = await queryRows(conn, q.sql, q.params as DuckDBValue[]);
+          ix = Number(rows[0]?.ix ?? ix);
+        }
+        let members;
+        try {
+          members = segmentMembersSql(ix, segment.query, customer, inJob);
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          throw new TaskError('InvalidQuery', `the segment query no longer fits Customer: ${err.message}`);
+        }
         const inserted = await conn.run(
-          `INSERT INTO ${membership.table} ${members.sql}`,
+          `INSERT INTO ${tables.members} ${members.sql}`,
           members.params as DuckDBValue[],
         );
-        return { memberCount: inserted.rowsChanged, total: await countRows(conn, membership.table) };
+        return { memberCount: inserted.rowsChanged, total: await countRows(conn, tables.members) };
       });
       ctx.staging.stage({ ...membership, rowCount: result.total });
       publishEvaluation(ctx, segment, result.memberCount, ctx.clock.now().toISOString());
