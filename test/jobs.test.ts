@@ -115,14 +115,29 @@ for (const engine of await engines()) {
           );
         await (
           await data()
-        ).write((c) => c.run('CREATE TABLE "A__v2" AS SELECT 1 AS x; CREATE TABLE "Customer__v1" AS SELECT 1 AS x'));
-        assert.deepEqual(await tables(), ['A__v1', 'A__v2', 'Customer__v1']);
+        ).write((c) =>
+          c.run(
+            'CREATE TABLE "A__v2" AS SELECT 1 AS x; CREATE TABLE "Customer__v1" AS SELECT 1 AS x; ' +
+              // A staged view over its backing tables, an orphaned backing table, one of the published version.
+              'CREATE TABLE "SegmentMembership__v1__members" AS SELECT 1 AS x; ' +
+              'CREATE VIEW "SegmentMembership__v1" AS SELECT * FROM "SegmentMembership__v1__members"; ' +
+              'CREATE TABLE "CustomerMeasures__v2__measure0" AS SELECT 1 AS x; CREATE TABLE "A__v1__parts" AS SELECT 1 AS x',
+          ),
+        );
+        const views = async () =>
+          (await data()).read(async (c) =>
+            (await c.runAndReadAll('SELECT view_name FROM duckdb_views() WHERE NOT internal'))
+              .getRowObjectsJS()
+              .map((r) => r.view_name),
+          );
+        assert.deepEqual(await views(), ['SegmentMembership__v1']);
         await s.restart();
         assert.deepEqual(
           await tables(),
-          ['A__v1'],
+          ['A__v1', 'A__v1__parts'],
           'what the interrupted job staged is dropped, the published table kept',
         );
+        assert.deepEqual(await views(), [], 'staged views are dropped too');
         const after: any = await s.waitForJob('default', job.id);
         assert.equal(after.status, 'failed');
         assert.equal(after.tasks[0].status, 'failed');
