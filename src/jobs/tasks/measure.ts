@@ -2,8 +2,9 @@
 // dimension value; a customer measure yields one value per CustomerId, stored by CustomerIx (the rowid of the job's
 // Customer) in a staged table of its own, plus the aggregation over all rows as its value. The publish task's run
 // joins them into the job's CustomerMeasures in one statement (every customer, the columns of customer measures this
-// job does not evaluate kept from the previous version): rewriting the whole table once per measure cost ~1 s each. In the publish
-// transaction the evaluation joins the history and fires the threshold subscriptions it crosses (per dimension value).
+// job does not evaluate kept from the previous version): rewriting the whole table once per measure cost ~1 s each.
+// In the publish transaction the evaluation joins the history and fires the threshold subscriptions it crosses (per
+// dimension value).
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { AppError, TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
