@@ -130,14 +130,19 @@ export function createFlowWorker(deps: FlowWorkerDeps): FlowWorker {
       again = true;
       return running;
     }
-    running = loop().finally(() => {
-      running = null;
-    });
+    // A failing store (a lost connection) must not end the process: the next poll tries again.
+    running = loop()
+      .catch((err: unknown) => deps.log.error('claiming flow runs failed', errorInfo(err)))
+      .finally(() => {
+        running = null;
+      });
     return running;
   };
   const schedule = async () => {
     if (stopped) return;
     const next = await nextDueRun(deps.db).catch(() => undefined);
+    // stop() may have come while the next due time was read: arm no timer after it.
+    if (stopped) return;
     const idle = deps.pollMs ?? 500;
     const wait = next ? Math.min(idle, Math.max(0, Date.parse(next) - deps.clock.now().getTime())) : idle;
     timer = setTimeout(() => void kick().finally(() => void schedule()), wait);

@@ -129,9 +129,12 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       again = true;
       return running;
     }
-    running = loop().finally(() => {
-      running = null;
-    });
+    // A failing store (a lost connection) must not end the process: the next poll tries again.
+    running = loop()
+      .catch((err: unknown) => deps.log.error('claiming jobs failed', errorInfo(err)))
+      .finally(() => {
+        running = null;
+      });
     return running;
   };
 
