@@ -36,7 +36,10 @@ export interface DataStore {
 
 export function createDataStore(opts: DataStoreOptions): DataStore {
   mkdirSync(opts.dir, { recursive: true });
-  const open = new Map<string, Promise<{ db: DuckDBInstance; data: InstanceData; conns: DuckDBConnection[] }>>();
+  const open = new Map<
+    string,
+    Promise<{ db: DuckDBInstance; data: InstanceData; conns: DuckDBConnection[]; settle: () => Promise<void> }>
+  >();
 
   const openInstance = async (instanceId: string) => {
     if (!/^[A-Za-z0-9_-]+$/.test(instanceId)) throw new Error(`invalid instance id ${instanceId}`);
@@ -55,16 +58,22 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
     const idle = [...readers];
     const waiting: Array<(c: DuckDBConnection) => void> = [];
     let writeChain: Promise<unknown> = Promise.resolve();
+    const reading = new Set<Promise<unknown>>();
     const data: InstanceData = {
-      read: async (fn) => {
-        const conn = idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve)));
-        try {
-          return await fn(conn);
-        } finally {
-          const next = waiting.shift();
-          if (next) next(conn);
-          else idle.push(conn);
-        }
+      read: (fn) => {
+        const run = (async () => {
+          const conn = idle.pop() ?? (await new Promise<DuckDBConnection>((resolve) => waiting.push(resolve)));
+          try {
+            return await fn(conn);
+          } finally {
+            const next = waiting.shift();
+            if (next) next(conn);
+            else idle.push(conn);
+          }
+        })();
+        const tracked = run.catch(() => undefined).finally(() => reading.delete(tracked));
+        reading.add(tracked);
+        return run;
       },
       write: (fn) => {
         const out = writeChain.then(() => fn(writer));
@@ -73,7 +82,17 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
       },
       interruptWriter: () => writer.interrupt(),
     };
-    return { db, data, conns: [writer, ...readers] };
+    // Closing a connection while a statement runs on it deadlocks DuckDB (the statement's end releases the
+    // connection's context while holding its lock), so closing waits for the work under way, including writes
+    // launched after a commit and not awaited by anyone (dropping replaced tables).
+    const settle = async () => {
+      for (let i = 0; i < 1000; i++) {
+        const chain = writeChain;
+        await Promise.all([chain, ...reading]);
+        if (chain === writeChain && reading.size === 0) return;
+      }
+    };
+    return { db, data, conns: [writer, ...readers], settle };
   };
 
   return {
@@ -90,7 +109,8 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
       const p = open.get(instanceId);
       open.delete(instanceId);
       if (p) {
-        const { db, conns } = await p;
+        const { db, conns, settle } = await p;
+        await settle();
         for (const c of conns) c.closeSync();
         db.closeSync();
       }
@@ -99,9 +119,11 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
     },
     close: async () => {
       for (const p of open.values()) {
-        const { db, conns } = await p.catch(() => ({ db: undefined, conns: [] as DuckDBConnection[] }));
-        for (const c of conns) c.closeSync();
-        db?.closeSync();
+        const opened = await p.catch(() => undefined);
+        if (!opened) continue;
+        await opened.settle();
+        for (const c of opened.conns) c.closeSync();
+        opened.db.closeSync();
       }
       open.clear();
     },
