@@ -39,10 +39,9 @@ import {
   listMeasures,
   measureEntity,
   measureLink,
-  previousEvaluation,
-  recordEvaluation,
 } from '../../insights/index.ts';
 import type { TaskContext, TaskExecutor } from '../runner.ts';
+import { noProfilesYet, publishEvaluation } from './evaluation.ts';
 import { evaluationScope } from './insights-scope.ts';
 
 const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -113,8 +112,7 @@ async function customerMeasuresParts(ctx: TaskContext, customer: ScopedEntity): 
 }
 
 async function customerValues(ctx: TaskContext, m: Measure, entity: ScopedEntity, scope: InsightsScope) {
-  if (!scope.customer)
-    throw new TaskError('NotConfigured', 'no Customer profiles yet: configure unification and run a full refresh');
+  if (!scope.customer) throw noProfilesYet();
   const link = measureLink(m, entity, scope);
   if ('problem' in link) throw new TaskError('InvalidDefinition', link.problem);
   const parts = await customerMeasuresParts(ctx, scope.customer);
@@ -122,7 +120,7 @@ async function customerValues(ctx: TaskContext, m: Measure, entity: ScopedEntity
   const store = customerValuesTableSql(table, parts.customerTable, customerMeasureSql(m, entity, link, scope));
   const total = businessMeasureSql({ ...m, kind: 'business', dimensions: [] }, entity, scope);
   return ctx.data.write(async (conn) => {
-    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+    await dropTable(conn, table);
     await conn.run(store.sql, store.params as DuckDBValue[]);
     parts.columns = [
       ...parts.columns.filter((c) => c.name !== m.name),
@@ -130,35 +128,6 @@ async function customerValues(ctx: TaskContext, m: Measure, entity: ScopedEntity
     ];
     const value = asNumber((await queryRows(conn, total.sql, total.params as DuckDBValue[]))[0]?.value);
     return { value, customers: await countRows(conn, table) };
-  });
-}
-
-function publishEvaluation(ctx: TaskContext, m: Measure, result: Omit<HistoryPoint, 'evaluatedAt' | 'jobId'>): void {
-  const evaluatedAt = ctx.clock.now().toISOString();
-  ctx.staging.onPublish(async (tx) => {
-    const previous = await previousEvaluation(tx, m.id, ctx.job.id);
-    await recordEvaluation(tx, { instanceId: ctx.instanceId, subjectId: m.id, jobId: ctx.job.id, evaluatedAt, result });
-    const series = result.values ?? [{ dimension: null, value: result.value ?? null }];
-    for (const s of series) {
-      if (s.value === null) continue;
-      const key = seriesKeyOf(s.dimension);
-      const before = previous?.values
-        ? (previous.values.find((p) => seriesKeyOf(p.dimension) === key)?.value ?? null)
-        : (previous?.value ?? null);
-      await ctx.outbox.evaluated(tx, {
-        instanceId: ctx.instanceId,
-        kind: 'measure',
-        subjectId: m.id,
-        seriesKey: key,
-        dimension: s.dimension,
-        previous: before,
-        current: s.value,
-        jobId: ctx.job.id,
-        evaluatedAt,
-        name: m.name,
-        owners: m.owners,
-      });
-    }
   });
 }
 
@@ -170,11 +139,7 @@ export function measureTask(): TaskExecutor {
       const scope = await evaluationScope(ctx);
       const entity = measureEntity(m, scope);
       if (!entity) {
-        if (m.entity === 'Customer')
-          throw new TaskError(
-            'NotConfigured',
-            'no Customer profiles yet: configure unification and run a full refresh',
-          );
+        if (m.entity === 'Customer') throw noProfilesYet();
         throw new TaskError('EntityNotPublished', `entity ${m.entity} has no data yet: refresh its data source first`);
       }
       try {
@@ -183,11 +148,21 @@ export function measureTask(): TaskExecutor {
         if (!(err instanceof AppError)) throw err;
         throw new TaskError('InvalidDefinition', `the measure no longer fits the data: ${err.message}`);
       }
-      const result =
+      const result: Omit<HistoryPoint, 'evaluatedAt' | 'jobId'> =
         m.kind === 'customer'
           ? await customerValues(ctx, m, entity, scope)
           : await ctx.data.write((conn) => businessValues(conn, m, entity, businessMeasureSql(m, entity, scope)));
-      publishEvaluation(ctx, m, result);
+      const subject = { kind: 'measure' as const, id: m.id, name: m.name, owners: m.owners };
+      publishEvaluation(ctx, subject, result, (previous) =>
+        (result.values ?? [{ dimension: null, value: result.value ?? null }]).flatMap((s) => {
+          if (s.value === null) return [];
+          const key = seriesKeyOf(s.dimension);
+          const before = previous?.values
+            ? (previous.values.find((p) => seriesKeyOf(p.dimension) === key)?.value ?? null)
+            : (previous?.value ?? null);
+          return [{ key, dimension: s.dimension, current: s.value, previous: before }];
+        }),
+      );
       return { ...result };
     },
   };

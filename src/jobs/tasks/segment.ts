@@ -9,19 +9,18 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { AppError, TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
 import { countRows, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
-import type { InsightsScope, Segment } from '../../insights/index.ts';
+import type { InsightsScope } from '../../insights/index.ts';
 import {
   getSegment,
   listSegments,
   membershipSchema,
   membershipTables,
   membershipTablesSql,
-  previousEvaluation,
-  recordEvaluation,
   segmentIndexSql,
   segmentMembersSql,
 } from '../../insights/index.ts';
 import type { TaskContext, TaskExecutor } from '../runner.ts';
+import { noProfilesYet, publishEvaluation } from './evaluation.ts';
 import { evaluationScope } from './insights-scope.ts';
 
 async function stagedMembership(ctx: TaskContext, customerTable: string): Promise<PublishedEntity> {
@@ -50,32 +49,6 @@ async function stagedMembership(ctx: TaskContext, customerTable: string): Promis
   return entity;
 }
 
-function publishEvaluation(ctx: TaskContext, segment: Segment, memberCount: number, evaluatedAt: string): void {
-  ctx.staging.onPublish(async (tx) => {
-    const previous = await previousEvaluation(tx, segment.id, ctx.job.id);
-    await recordEvaluation(tx, {
-      instanceId: ctx.instanceId,
-      subjectId: segment.id,
-      jobId: ctx.job.id,
-      evaluatedAt,
-      result: { memberCount },
-    });
-    await ctx.outbox.evaluated(tx, {
-      instanceId: ctx.instanceId,
-      kind: 'segment',
-      subjectId: segment.id,
-      seriesKey: '',
-      dimension: null,
-      previous: previous?.memberCount ?? null,
-      current: memberCount,
-      jobId: ctx.job.id,
-      evaluatedAt,
-      name: segment.name,
-      owners: segment.owners,
-    });
-  });
-}
-
 export function segmentTask(): TaskExecutor {
   return {
     run: async (ctx) => {
@@ -83,8 +56,7 @@ export function segmentTask(): TaskExecutor {
       if (!segment) throw new TaskError('NotConfigured', 'the segment was deleted after the job was submitted');
       const scope = await evaluationScope(ctx);
       const customer = scope.customer;
-      if (!customer)
-        throw new TaskError('NotConfigured', 'no Customer profiles yet: configure unification and run a full refresh');
+      if (!customer) throw noProfilesYet();
       const membership = await stagedMembership(ctx, customer.table);
       const tables = membershipTables(membership.table);
       const inJob: InsightsScope = {
@@ -112,7 +84,11 @@ export function segmentTask(): TaskExecutor {
         return { memberCount: inserted.rowsChanged, total: await countRows(conn, tables.members) };
       });
       ctx.staging.stage({ ...membership, rowCount: result.total });
-      publishEvaluation(ctx, segment, result.memberCount, ctx.clock.now().toISOString());
+      const memberCount = result.memberCount;
+      const subject = { kind: 'segment' as const, id: segment.id, name: segment.name, owners: segment.owners };
+      publishEvaluation(ctx, subject, { memberCount }, (previous) => [
+        { key: '', dimension: null, current: memberCount, previous: previous?.memberCount ?? null },
+      ]);
       return { memberCount: result.memberCount };
     },
   };
