@@ -6,20 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
 import { runsOf, startSmtp } from './support/flows.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
-
-async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 201): Promise<any> {
-  const r = await s.call(method, path, body === undefined ? {} : { body });
-  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function fullRefresh(s: TestServer): Promise<void> {
-  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'all' }, 202);
-  assert.equal((await s.waitForJob('default', job.id)).status, 'succeeded');
-}
 
 const contacts = (rows: string[]) => ['contact_id,first_name,country', ...rows].join('\n');
 
@@ -77,12 +66,12 @@ for (const engine of await engines()) {
           ],
         });
 
-        await fullRefresh(s);
+        await runAll(s, { mustSucceed: true });
         await s.runtime.services.flowWorker.drain();
         assert.deepEqual((await ok(s, 'GET', `${U}/flows/${flow.id}/runs`, undefined, 200)).value, []);
 
         s.importFile('crm.csv', contacts(['1,Ann,DE', '2,Bob,DE', '3,Cy,NL', '4,Dee,DE']));
-        await fullRefresh(s);
+        await runAll(s, { mustSucceed: true });
         const runs = await runsOf(s, flow.id, (r) => r[0]?.status !== undefined && r[0].status !== 'running');
         assert.equal(runs.length, 1);
         assert.equal(runs[0].status, 'succeeded', JSON.stringify(runs[0]));
@@ -92,7 +81,7 @@ for (const engine of await engines()) {
         assert.match(smtp.mails[0]!.data, /From 2 to 3 members\./);
 
         s.importFile('crm.csv', contacts(['1,Ann,DE', '2,Bob,DE', '3,Cy,NL', '4,Dee,DE', '5,Eve,DE']));
-        await fullRefresh(s);
+        await runAll(s, { mustSucceed: true });
         await s.runtime.services.flowWorker.drain();
         assert.equal((await ok(s, 'GET', `${U}/flows/${flow.id}/runs`, undefined, 200)).value.length, 1);
         assert.equal(smtp.mails.length, 1, 'no crossing, no mail');

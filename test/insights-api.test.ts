@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
 import { startReceiver } from './support/receiver.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
 const env = { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8', INSIGHTFLOW_RETRY_SCHEDULE: '20ms' };
@@ -38,17 +38,6 @@ const second = {
   ]),
   orders: orders(['o1,c1,50,web', 'o2,c1,70,shop', 'o3,c3,20,web', 'o4,c4,150,web', 'o5,c2,10,web']),
 };
-
-async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 201): Promise<any> {
-  const r = await s.call(method, path, body === undefined ? {} : { body });
-  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function runAll(s: TestServer): Promise<any> {
-  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'all' }, 202);
-  return s.waitForJob('default', job.id);
-}
 
 async function setup(s: TestServer, data: typeof first): Promise<void> {
   s.importFile('crm.csv', data.crm);

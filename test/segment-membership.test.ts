@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
 const unification = {
@@ -31,24 +31,12 @@ const second = contacts([
   'c5,Eve,DE,500',
 ]);
 
-async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 200): Promise<any> {
-  const r = await s.call(method, path, body === undefined ? {} : { body });
-  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function runAll(s: TestServer): Promise<void> {
-  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'all' }, 202);
-  const done = await s.waitForJob('default', job.id);
-  assert.equal(done.status, 'succeeded', JSON.stringify(done.tasks));
-}
-
 async function walk(s: TestServer, first: string): Promise<{ rows: any[]; pages: number }> {
   const rows: any[] = [];
   let url: string | undefined = s.url + first;
   let pages = 0;
   for (; url && pages < 100; pages++) {
-    const r: any = await ok(s, 'GET', url.slice(s.url.length));
+    const r: any = await ok(s, 'GET', url.slice(s.url.length), undefined, 200);
     rows.push(...r.value);
     url = r['@odata.nextLink'];
   }
@@ -56,7 +44,7 @@ async function walk(s: TestServer, first: string): Promise<{ rows: any[]; pages:
 }
 
 const customerIds = async (s: TestServer, filter: string): Promise<string[]> =>
-  (await ok(s, 'GET', `${U}/data/Customer?$filter=${encodeURIComponent(filter)}`)).value
+  (await ok(s, 'GET', `${U}/data/Customer?$filter=${encodeURIComponent(filter)}`, undefined, 200)).value
     .map((c: any) => c.CustomerId as string)
     .sort();
 
@@ -90,13 +78,13 @@ for (const engine of await engines()) {
         await ok(s, 'POST', `${U}/manage/datasources`, crm, 201);
         const ingestion = await ok(s, 'POST', `${U}/jobs`, { operationType: 'ingestion' }, 202);
         assert.equal((await s.waitForJob('default', ingestion.id)).status, 'succeeded');
-        await ok(s, 'PUT', `${U}/manage/unification`, unification);
+        await ok(s, 'PUT', `${U}/manage/unification`, unification, 200);
         const de = await ok(s, 'POST', `${U}/manage/segments`, { name: 'DE', query: "Country eq 'DE'" }, 201);
         const nl = await ok(s, 'POST', `${U}/manage/segments`, { name: 'NL', query: "Country eq 'NL'" }, 201);
         const bob = await ok(s, 'POST', `${U}/manage/segments`, { name: 'Bob', query: "FirstName eq 'Bob'" }, 201);
         const either = "IsMemberOfSegment('NL') or IsMemberOfSegment('Bob')";
         await ok(s, 'POST', `${U}/manage/segments`, { name: 'NL or Bob', query: either }, 201);
-        await runAll(s);
+        await runAll(s, { mustSucceed: true });
 
         const all = await walk(s, `${U}/data/SegmentMembership?$top=2`);
         assert.equal(all.rows.length, 3 + 2 + 1 + 3);
@@ -109,6 +97,8 @@ for (const engine of await engines()) {
           s,
           'GET',
           `${U}/data/SegmentMembership?$filter=SegmentName eq 'DE'&$count=true&$top=1`,
+          undefined,
+          200,
         );
         assert.equal(counted['@odata.count'], 3);
         assert.equal(counted.value[0].SegmentId, de.id);
@@ -121,9 +111,9 @@ for (const engine of await engines()) {
         assert.equal(v1.tables.length, 3);
 
         const nlBefore = await membersOf(s, 'NL');
-        for (const seg of [nl, bob]) await ok(s, 'PATCH', `${U}/manage/segments/${seg.id}`, { state: 'inactive' });
+        for (const seg of [nl, bob]) await ok(s, 'PATCH', `${U}/manage/segments/${seg.id}`, { state: 'inactive' }, 200);
         s.importFile('crm.csv', second);
-        await runAll(s);
+        await runAll(s, { mustSucceed: true });
         const nlIds = await customerIds(s, "Country eq 'NL'");
         const kept = await membersOf(s, 'NL');
         assert.equal(kept.length, 2, 'the inactive segment keeps its members, not the new NL profile');

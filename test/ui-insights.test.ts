@@ -17,7 +17,7 @@ import {
   type BrowserSession,
 } from './support/browser.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer, type TestServer } from './support/runtime.ts';
 
 const skip = missingBrowser();
 const U = '/v1/instances/default';
@@ -74,19 +74,6 @@ const shop = csv('customer_no,given,family,email_address,mobile', [
 ]);
 const orderHeader = 'order_id,customer_no,amount,channel';
 const orderRows = ['o1,s1,50,web', 'o2,s1,70,shop', 'o3,s3,30,web'];
-
-async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 201): Promise<any> {
-  const r = await s.call(method, path, body === undefined ? {} : { body });
-  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function runAll(s: TestServer): Promise<any> {
-  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'all' }, 202);
-  const done = await s.waitForJob('default', job.id);
-  assert.equal(done.status, 'succeeded', JSON.stringify(done.tasks));
-  return done;
-}
 
 /** What GET …/data/{entity}?$filter=…&$count=true answers: the count, or the error message. */
 async function apiCount(s: TestServer, entity: string, filter: string): Promise<{ count?: number; message?: string }> {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
-import { startTestServer, type TestServer } from './support/runtime.ts';
+import { runAll, startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
 
@@ -76,12 +76,6 @@ async function setup(s: TestServer): Promise<void> {
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
   }
-}
-
-async function runAll(s: TestServer): Promise<any> {
-  const job = await s.call('POST', `${U}/jobs`, { body: { operationType: 'all' } });
-  assert.equal(job.status, 202);
-  return s.waitForJob('default', job.body.id);
 }
 
 for (const engine of await engines()) {

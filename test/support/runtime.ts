@@ -1,5 +1,6 @@
 // A real Insightflow for one test: its own data directory (and PostgreSQL schema), a real HTTP server on an
 // ephemeral loopback port, and a small client. Nothing is mocked.
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,4 +129,19 @@ export async function startTestServer(
     },
   };
   return server;
+}
+
+/** Calls the API (as the system administrator) and asserts the answer's status; returns its body. */
+export async function ok(s: TestServer, method: string, path: string, body?: unknown, status = 201): Promise<any> {
+  const r = await s.call(method, path, body === undefined ? {} : { body });
+  assert.equal(r.status, status, `${method} ${path}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Runs a full refresh of the default instance and returns the ended job; `mustSucceed` asserts it succeeded. */
+export async function runAll(s: TestServer, opts: { mustSucceed?: boolean } = {}): Promise<any> {
+  const job = await ok(s, 'POST', '/v1/instances/default/jobs', { operationType: 'all' }, 202);
+  const done = await s.waitForJob('default', job.id);
+  if (opts.mustSucceed) assert.equal(done.status, 'succeeded', JSON.stringify(done.tasks));
+  return done;
 }
