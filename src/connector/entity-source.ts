@@ -6,7 +6,7 @@
 // Both keep the values as JSON, so a republished entity with other attributes still reads them (missing → null).
 // The result is one table expression, so filters, ordering and keyset paging treat live rows like any other.
 import type { Attribute, PublishedEntity } from '../datastore/index.ts';
-import { duckTypeOf, quoteIdent } from '../datastore/index.ts';
+import { duckTypeOf, quoteIdent, sqlString } from '../datastore/index.ts';
 import type { Db } from '../store/index.ts';
 
 export const realtimeTable = (entity: string): string => quoteIdent(`${entity}__realtime`);
@@ -15,7 +15,6 @@ export const overlayTable = (entity: string): string => quoteIdent(`${entity}__o
 /** rowid offset of live records of entities without a key, so their rowids never meet published ones. */
 const liveRowidBase = 2n ** 62n;
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 const jsonPath = (name: string): string => sqlString(`$."${name.replaceAll('"', '\\"')}"`);
 const timestampLiteral = (d: Date): string =>
   `TIMESTAMP ${sqlString(d.toISOString().replace('T', ' ').replace('Z', ''))}`;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
-import { getEntity } from '../datastore/index.ts';
+import { getEntity, sqlString } from '../datastore/index.ts';
 import type { ReadDeps } from './items.ts';
 import type { PartitionClaim } from './signed-link.ts';
 import { signPartition } from './signed-link.ts';
@@ -43,7 +43,6 @@ export const partitionFile = (
   c: Pick<PartitionClaim, 'instanceId' | 'entity' | 'version' | 'format'>,
 ) => path.join(exportDir(dataDir, c.instanceId), fileName(c.entity, c.version, c.format));
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 const copyOptions: Record<Format, string> = { parquet: '(FORMAT parquet)', csv: '(FORMAT csv, HEADER true)' };
 
 /** Exports in progress, so concurrent requests for one entity version write its files once. */

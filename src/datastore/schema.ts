@@ -38,6 +38,9 @@ export interface PublishedEntity extends EntitySchema {
 /** Quote an SQL identifier for DuckDB. */
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
+/** A SQL string literal: single quotes doubled. */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+
 /** Entity and attribute names: letters, digits and underscores, starting with a letter, at most 64 characters. */
 export const namePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 

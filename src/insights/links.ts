@@ -5,7 +5,7 @@
 // named like a mapped entity's primary key (ShopOrders.customer_no → ShopCustomers).
 import type { RelatedEntity } from '../datastore/odata/index.ts';
 import type { EntitySchema } from '../datastore/schema.ts';
-import { quoteIdent } from '../datastore/schema.ts';
+import { quoteIdent, sqlString } from '../datastore/schema.ts';
 
 /** A source entity mapped in the unification configuration, with its primary key. */
 export interface MappedEntity {
@@ -83,8 +83,6 @@ export function customerLink(
           '"link": {"entity", "attribute"}',
   };
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** The rows of `table` with their customer's id in "__CustomerId" (rows reaching no customer are left out). */
 export function linkedTable(table: string, link: CustomerLink, conflationTable: string | undefined): string {

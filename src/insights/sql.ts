@@ -3,7 +3,7 @@
 import { compileFilter } from '../datastore/odata/index.ts';
 import type { FilterOptions } from '../datastore/odata/index.ts';
 import type { Attribute } from '../datastore/schema.ts';
-import { backingName, quoteIdent } from '../datastore/schema.ts';
+import { backingName, quoteIdent, sqlString } from '../datastore/schema.ts';
 import type { CustomerLink, InsightsScope, ScopedEntity } from './links.ts';
 import { customerLink, linkedTable, relatedEntities } from './links.ts';
 import type { Aggregation, MeasureDefinition } from './model.ts';
@@ -12,8 +12,6 @@ export interface CompiledSql {
   sql: string;
   params: unknown[];
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** Filter options over `table`: IsMemberOfSegment tests rowids when the job's compact membership indexes that table. */
 export const filterOptions = (scope: InsightsScope, table?: string): FilterOptions => ({

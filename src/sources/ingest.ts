@@ -7,7 +7,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { TaskError } from '../core/errors.ts';
 import { attributeTypeOf, describeTable, duckTypeOf } from '../datastore/engine.ts';
 import type { Attribute, AttributeType } from '../datastore/schema.ts';
-import { namePattern, quoteIdent } from '../datastore/schema.ts';
+import { namePattern, quoteIdent, sqlString } from '../datastore/schema.ts';
 import { findCsvProblem } from './csv-check.ts';
 import { resolveImportFile } from './import-path.ts';
 import type { DataSource } from './model.ts';
@@ -17,8 +17,6 @@ export interface IngestResult {
   rowCount: number;
   bytes: number;
 }
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** The table function reading a JSON or Parquet data source file; types are inferred over the whole file. */
 function readerSql(file: string, kind: Exclude<DataSource['kind'], 'csv'>): string {

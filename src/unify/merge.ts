@@ -10,7 +10,7 @@ import type { Attribute } from '../datastore/schema.ts';
 import { quoteIdent } from '../datastore/schema.ts';
 import type { UnificationConfig } from './config.ts';
 import { policyOf } from './config.ts';
-import { sqlString } from './normalize-sql.ts';
+import { sqlString } from '../datastore/schema.ts';
 
 export interface MergeTables {
   /** Records table (see records.ts). */

@@ -1,12 +1,10 @@
 // The normalizations of normalize.ts as DuckDB SQL expressions, so that a million records are normalized inside the
 // database. normalize-sql.test.ts runs both on the same inputs and requires equal results.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlString } from '../datastore/schema.ts';
 import type { Normalization } from './config.ts';
 import { aliasTable, asciiTable, numeralTable } from './normalize.ts';
 import type { NormalizeOptions } from './normalize.ts';
-
-/** An SQL string literal. */
-export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 const ws = '[\\t\\n\\v\\f\\r \\x{00A0}]+';
 

@@ -17,7 +17,8 @@ import {
   unicodeToAscii,
   whitespace,
 } from './normalize.ts';
-import { createAliasTable, normalizeSql, sqlString } from './normalize-sql.ts';
+import { sqlString } from '../datastore/schema.ts';
+import { createAliasTable, normalizeSql } from './normalize-sql.ts';
 
 describe('normalizations', () => {
   test('whitespace removes every space, tab, newline and no-break space', () => {
