@@ -115,6 +115,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
       seen.body.value.map((i: { id: string }) => i.id),
       ['default'],
     );
+    // The URL the connector will call (plain http here, so the page warns).
+    assert.equal(await page.getByTestId('connector-url').innerText(), server.url);
+    assert.match(await page.getByTestId('connector-url-warning').innerText(), /not HTTPS/);
     const download = page.getByRole('link', { name: /Download connector definition/ });
     const definition = await page.request.get(new URL((await download.getAttribute('href')) ?? '', server.url).href);
     assert.equal((await definition.json()).swagger, '2.0');

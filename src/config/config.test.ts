@@ -16,6 +16,9 @@ test('defaults', () => {
   assert.equal(c.rateLimit, 100);
   assert.equal(c.retrySchedule, defaultRetrySchedule);
   assert.equal(c.demo, true);
+  assert.equal(c.publicUrl, undefined);
+  assert.deepEqual(c.trustedProxies, []);
+  assert.equal(c.pageLinkTtlMs, 3_600_000);
   assert.ok(Object.isFrozen(c));
 });
 
@@ -32,6 +35,9 @@ test('every variable is read', () => {
       INSIGHTFLOW_RATE_LIMIT: '5',
       INSIGHTFLOW_RETRY_SCHEDULE: '1s, 2m,500ms',
       INSIGHTFLOW_DEMO: '0',
+      INSIGHTFLOW_PUBLIC_URL: 'https://insights.example.com/cx/',
+      INSIGHTFLOW_TRUSTED_PROXIES: '10.0.0.0/8',
+      INSIGHTFLOW_PAGE_LINK_TTL: '15m',
     },
     '/srv',
   );
@@ -45,6 +51,9 @@ test('every variable is read', () => {
   assert.equal(c.rateLimit, 5);
   assert.equal(c.retrySchedule, '1s, 2m,500ms');
   assert.equal(c.demo, false);
+  assert.equal(c.publicUrl, 'https://insights.example.com/cx');
+  assert.deepEqual(c.trustedProxies, ['10.0.0.0/8']);
+  assert.equal(c.pageLinkTtlMs, 15 * 60_000);
 });
 
 test('a bad value names its variable', () => {
@@ -59,6 +68,12 @@ test('a bad value names its variable', () => {
     [{ INSIGHTFLOW_RETRY_SCHEDULE: '1s,soon' }, 'INSIGHTFLOW_RETRY_SCHEDULE'],
     [{ INSIGHTFLOW_DEMO: 'maybe' }, 'INSIGHTFLOW_DEMO'],
     [{ INSIGHTFLOW_LOG_LEVEL: 'loud' }, 'INSIGHTFLOW_LOG_LEVEL'],
+    [{ INSIGHTFLOW_PUBLIC_URL: 'insights.example.com' }, 'INSIGHTFLOW_PUBLIC_URL'],
+    [{ INSIGHTFLOW_PUBLIC_URL: 'ftp://insights.example.com' }, 'INSIGHTFLOW_PUBLIC_URL'],
+    [{ INSIGHTFLOW_PUBLIC_URL: 'https://insights.example.com/?a=1' }, 'INSIGHTFLOW_PUBLIC_URL'],
+    [{ INSIGHTFLOW_TRUSTED_PROXIES: 'proxy.local' }, 'INSIGHTFLOW_TRUSTED_PROXIES'],
+    [{ INSIGHTFLOW_PAGE_LINK_TTL: '0s' }, 'INSIGHTFLOW_PAGE_LINK_TTL'],
+    [{ INSIGHTFLOW_PAGE_LINK_TTL: 'an hour' }, 'INSIGHTFLOW_PAGE_LINK_TTL'],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -33,8 +33,16 @@ export interface Config {
   maxBodyBytes: number;
   /** Memory DuckDB may use per instance before spilling to disk, e.g. "1GB". Default 1GB. */
   duckdbMemoryLimit: string;
-  /** Secret for signing partition links and encrypting stored passwords; default: generated once into the data dir. */
+  /** Secret for signing page and partition links and encrypting stored secrets; default: generated once into the
+   * data dir. */
   secretKey: string | undefined;
+  /** External base URL (scheme, host, optional path prefix; no trailing slash) every absolute URL is built from;
+   * undefined = from the request (INSIGHTFLOW_TRUSTED_PROXIES, else the Host header). */
+  publicUrl: string | undefined;
+  /** CIDRs of reverse proxies whose Forwarded / X-Forwarded-* headers are believed. Default none. */
+  trustedProxies: string[];
+  /** How long a signed @odata.nextLink stays valid, in ms. Default 1 hour (INSIGHTFLOW_PAGE_LINK_TTL=1h). */
+  pageLinkTtlMs: number;
 }
 
 export const defaultRetrySchedule = '1s,5s,30s,2m,10m,30m,1h,2h,4h,8h';
@@ -93,6 +101,33 @@ function durations(env: Env, name: string): string {
   return raw;
 }
 
+function publicUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not a URL such as https://insights.example.com`);
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new ConfigError(name, 'must start with https://');
+  if (u.search || u.hash || u.username || u.password)
+    throw new ConfigError(name, 'must hold scheme, host, optional port and path prefix only (no query or user)');
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function duration(env: Env, name: string, def: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return def;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(raw);
+  const ms = m ? Number(m[1]) * (unitMs[m[2] as string] as number) : NaN;
+  if (!(ms >= 1 && ms <= 365 * 86_400_000))
+    throw new ConfigError(name, `"${raw}" is not a positive duration such as 30s, 15m or 1h (at most 365d)`);
+  return Math.round(ms);
+}
+
 /** Reads and validates the configuration. `env` defaults to process.env; a JSON file named by INSIGHTFLOW_CONFIG
  * supplies values for variables the environment leaves unset. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
@@ -139,6 +174,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxBodyBytes: int(merged, 'INSIGHTFLOW_MAX_BODY_BYTES', 1024 ** 2, 1024, 64 * 1024 ** 2),
     duckdbMemoryLimit,
     secretKey,
+    publicUrl: publicUrl(merged, 'INSIGHTFLOW_PUBLIC_URL'),
+    trustedProxies: cidrs(merged, 'INSIGHTFLOW_TRUSTED_PROXIES'),
+    pageLinkTtlMs: duration(merged, 'INSIGHTFLOW_PAGE_LINK_TTL', 3_600_000),
   });
 }
 

@@ -3,6 +3,7 @@
 // mixes two snapshots; if a publish drops that snapshot's table mid-request, the read starts again on the new one.
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
+import { linkTo } from '../core/public-url.ts';
 import type { DataStore, PublishedEntity } from '../datastore/index.ts';
 import { duckTypeOf, getEntity, isStoredInKeyOrder, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
 import type { ItemsQueryInput } from '../datastore/odata/index.ts';
@@ -82,7 +83,7 @@ export async function getItems(
   instanceId: string,
   name: string,
   input: ItemsQueryInput,
-  url: URL,
+  links: { base: string; url: URL },
 ): Promise<ItemsResponse> {
   const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
   // any/all over the entities that reach customers, as in segment queries (only a navigation has a "/").
@@ -99,12 +100,12 @@ export async function getItems(
     }),
   );
   const out: ItemsResponse = {
-    '@odata.context': `${url.origin}/v1/instances/${instanceId}/$metadata#${name}`,
+    '@odata.context': linkTo(links.base, `/v1/instances/${encodeURIComponent(instanceId)}/$metadata#${name}`),
     ...(page.count !== null ? { '@odata.count': page.count } : {}),
     value: page.value,
   };
   if (page.nextSkiptoken) {
-    const next = new URL(url);
+    const next = new URL(links.url);
     next.searchParams.delete('$skip');
     next.searchParams.set('$skiptoken', page.nextSkiptoken);
     out['@odata.nextLink'] = next.toString();

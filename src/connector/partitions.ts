@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { linkTo } from '../core/public-url.ts';
 import { newId } from '../core/ids.ts';
 import type { PublishedEntity } from '../datastore/index.ts';
 import { getEntity, sqlString } from '../datastore/index.ts';
@@ -75,7 +76,7 @@ export async function getPartitions(
   deps: PartitionDeps,
   instanceId: string,
   name: string,
-  origin: string,
+  base: string,
 ): Promise<Partition[]> {
   const entity = await getEntity(deps.db, instanceId, name);
   if (!entity) throw new AppError('NotFound', `entity ${name} not found`);
@@ -96,7 +97,7 @@ export async function getPartitions(
       version: entity.version,
       rowCount: entity.rowCount,
       sizeBytes: statSync(partitionFile(deps.dataDir, claim)).size,
-      url: `${origin}/v1/partitions/${signPartition(deps.secretKey, claim)}`,
+      url: linkTo(base, `/v1/partitions/${signPartition(deps.secretKey, claim)}`),
       expiresAt: new Date(expiresAt).toISOString(),
     };
   });

@@ -16,6 +16,14 @@ export interface SwaggerOptions {
   host?: string;
   /** http or https; default http. */
   scheme?: 'http' | 'https';
+  /** Path prefix of the server ("/" when none). */
+  basePath?: string;
+}
+
+/** host, scheme and basePath of the connector for an external base URL (src/core/public-url.ts). */
+export function swaggerTarget(base: string): Required<SwaggerOptions> {
+  const u = new URL(base);
+  return { host: u.host, scheme: u.protocol === 'https:' ? 'https' : 'http', basePath: u.pathname || '/' };
 }
 
 const subscriptionDeletePath = /^\/v1\/instances\/\{instanceId\}\/subscriptions\/\{\w+\}$/;
@@ -59,7 +67,7 @@ export function buildSwagger(routes: Route[], opts: SwaggerOptions = {}): JsonSc
       contact: { name: 'Insightflow', url: 'https://github.com/insightflow/insightflow' },
     },
     host: opts.host ?? '127.0.0.1:8080',
-    basePath: '/',
+    basePath: opts.basePath ?? '/',
     schemes: [opts.scheme ?? 'http'],
     consumes: ['application/json'],
     produces: ['application/json'],

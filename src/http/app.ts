@@ -3,6 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { createBaseUrlResolver, type BaseUrl } from '../core/public-url.ts';
 import { getInstance, hashKey, principalByKeyHash, allows, type Principal } from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
@@ -20,15 +21,33 @@ function extractKey(c: Context): string | undefined {
   return c.req.header('api-key') ?? undefined;
 }
 
-/** The request's public URL, honouring the Host header (so nextLink and Location point back at this server). */
-export function requestUrl(c: Context): URL {
-  return new URL(c.req.url);
+interface NodeSocketEnv {
+  incoming?: { socket?: { remoteAddress?: string; localAddress?: string; localPort?: number } };
 }
+
+/** The resolver of the external base URL (src/core/public-url.ts) applied to a Hono request. */
+export function baseUrlOf(resolve: ReturnType<typeof createBaseUrlResolver>, c: Context): BaseUrl {
+  const socket = (c.env as NodeSocketEnv | undefined)?.incoming?.socket;
+  return resolve({
+    url: c.req.url,
+    header: (name) => c.req.header(name),
+    remoteAddress: socket?.remoteAddress,
+    localAddress: socket?.localAddress,
+    localPort: socket?.localPort,
+  });
+}
+
+/** The request's own URL as the outside sees it: the external base, then the path and query received. */
+const externalUrl = (base: BaseUrl, c: Context): URL => {
+  const received = new URL(c.req.url);
+  return new URL(`${base}${received.pathname}${received.search}`);
+};
 
 /** `webDir`: serve the built web UI from this folder at / (see static.ts); left out, only the API is served. */
 export function createApp(services: Services, routes: Route[], opts: { webDir?: string } = {}): Hono {
   const app = new Hono();
   const { log } = services;
+  const resolveBase = createBaseUrlResolver(services.config);
 
   app.onError((err, c) => {
     const requestId = (c.get('requestId' as never) as string | undefined) ?? newId('req');
@@ -71,6 +90,7 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       if (principal) await enforceScope(services, r, principal, params);
       const query = parseQuery(r, c);
       const body = await parseBody(services, r, c);
+      const base = baseUrlOf(resolveBase, c);
       const reply = await r.handler({
         params,
         query,
@@ -78,19 +98,22 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
         principal,
         services,
         requestId,
-        url: requestUrl(c),
+        base,
+        url: externalUrl(base, c),
         hono: c,
       });
       if (reply instanceof Response) return reply;
-      return send(c, reply);
+      return send(c, reply, base);
     });
   }
   if (opts.webDir) serveWebUi(app, opts.webDir);
   return app;
 }
 
-function send(c: Context, reply: Reply): Response {
-  for (const [k, v] of Object.entries(reply.headers ?? {})) c.header(k, v);
+/** Sends a reply; a Location given as a path ("/v1/…") becomes absolute under the external base. */
+function send(c: Context, reply: Reply, base: BaseUrl): Response {
+  for (const [k, v] of Object.entries(reply.headers ?? {}))
+    c.header(k, k.toLowerCase() === 'location' && v.startsWith('/') ? `${base}${v}` : v);
   if (reply.status === 204 || reply.body === undefined) return c.body(null, reply.status as 204);
   return c.json(reply.body as object, reply.status as 200);
 }

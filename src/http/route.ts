@@ -35,7 +35,9 @@ export interface RequestContext<B, Q> {
   principal: Principal | null;
   services: Services;
   requestId: string;
-  /** The request's own absolute URL (for Location and nextLink). */
+  /** The external base URL (src/core/public-url.ts): every absolute link a handler emits starts with it. */
+  base: string;
+  /** The request's own URL as the outside sees it: base, then the path and query received. */
   url: URL;
   hono: Context;
 }

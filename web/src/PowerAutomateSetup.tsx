@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { navigate } from './router.ts';
-import { useAction } from './use-load.ts';
+import { useAction, useLoad } from './use-load.ts';
 import { CopyButton, ErrorBox, Field } from './widgets.tsx';
 
 const roles = ['viewer', 'contributor', 'admin'] as const;
@@ -85,9 +85,38 @@ function KeyOnce({ connection }: { connection: CreatedConnection }) {
   );
 }
 
+interface ConnectorTarget {
+  host: string;
+  basePath: string;
+  schemes: string[];
+}
+
+/** The base URL the connector definition points Power Automate at (INSIGHTFLOW_PUBLIC_URL, else from the request). */
+function ConnectorUrl() {
+  const target = useLoad(() => api.get<ConnectorTarget>('/v1/connector/swagger.json'), []);
+  if (!target.data) return <ErrorBox error={target.error} />;
+  const scheme = target.data.schemes[0] ?? 'http';
+  const url = `${scheme}://${target.data.host}${target.data.basePath === '/' ? '' : target.data.basePath}`;
+  return (
+    <div aria-label="Connector URL">
+      <p>
+        Power Automate will call <code data-testid="connector-url">{url}</code> <CopyButton text={url} />
+      </p>
+      {scheme !== 'https' && (
+        <p className="error" role="alert" data-testid="connector-url-warning">
+          This URL is not HTTPS: Power Automate reaches custom connectors only over HTTPS. Put Insightflow behind an
+          HTTPS reverse proxy and set INSIGHTFLOW_PUBLIC_URL (or INSIGHTFLOW_TRUSTED_PROXIES) — see the Power Automate
+          guide.
+        </p>
+      )}
+    </div>
+  );
+}
+
 function ConnectorImport() {
   return (
     <>
+      <ConnectorUrl />
       <div className="row">
         <a className="button" href="/v1/connector/swagger.json" download="insightflow.swagger.json">
           Download connector definition (swagger.json)
@@ -98,8 +127,9 @@ function ConnectorImport() {
       </div>
       <ol className="instructions">
         <li>
-          Power Automate calls this server from Microsoft&apos;s cloud: it must be reachable over HTTPS under the name
-          you opened this page with (the definition&apos;s <span className="mono">host</span> is set to it).
+          Power Automate calls this server from Microsoft&apos;s cloud: it must be reachable over HTTPS at the URL above
+          (the definition&apos;s <span className="mono">host</span>, <span className="mono">schemes</span> and{' '}
+          <span className="mono">basePath</span> are set to it).
         </li>
         <li>
           In Power Automate open <em>Data › Custom connectors › New custom connector › Import an OpenAPI file</em>, name

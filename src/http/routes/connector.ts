@@ -3,7 +3,7 @@
 // the whole API.
 import { connectorApiProperties } from '../../connector/definitions.ts';
 import { buildOpenApi } from '../../connector/openapi.ts';
-import { buildSwagger } from '../../connector/swagger.ts';
+import { buildSwagger, swaggerTarget } from '../../connector/swagger.ts';
 import { ok, route } from '../route.ts';
 import { routes } from './index.ts';
 
@@ -17,8 +17,7 @@ export const connectorRoutes = [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The connector definition, with host set to this server.' } },
-    handler: async ({ url }) =>
-      ok(buildSwagger(routes, { host: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http' })),
+    handler: async ({ base }) => ok(buildSwagger(routes, swaggerTarget(base))),
   }),
   route({
     method: 'get',
@@ -41,6 +40,6 @@ export const connectorRoutes = [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
-    handler: async ({ url }) => ok(buildOpenApi(routes, { serverUrl: url.origin })),
+    handler: async ({ base }) => ok(buildOpenApi(routes, { serverUrl: base })),
   }),
 ];

@@ -74,7 +74,7 @@ export const dataRoutes = [
         $skiptoken: { summary: 'Skip Token', visibility: 'internal' },
       },
     },
-    handler: async ({ services, params, query, url }) =>
+    handler: async ({ services, params, query, url, base }) =>
       ok(
         await getItems(
           services,
@@ -89,7 +89,7 @@ export const dataRoutes = [
             count: query.$count,
             skiptoken: query.$skiptoken,
           },
-          url,
+          { base, url },
         ),
       ),
   }),

@@ -56,13 +56,13 @@ export const entityRoutes = [
     access: 'viewer',
     responses: { 200: { description: 'The partition files.', schema: z.object({ value: z.array(partitionOut) }) } },
     connector: {},
-    handler: async ({ services, params, url }) =>
+    handler: async ({ services, params, base }) =>
       list(
         await getPartitions(
           { ...services, dataDir: services.config.dataDir },
           params.instanceId as string,
           params.entity as string,
-          url.origin,
+          base,
         ),
       ),
   }),

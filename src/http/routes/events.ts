@@ -3,6 +3,7 @@
 // Power Automate polling trigger pattern).
 import { z } from 'zod';
 import { eventTypes, isEventType, readEvents, type EventType } from '../../events/index.ts';
+import { linkTo } from '../../core/public-url.ts';
 import { route, type Reply } from '../route.ts';
 
 /** Events per page. */
@@ -10,12 +11,8 @@ export const feedPageSize = 100;
 /** Seconds a client should wait before polling again when it has caught up. */
 export const feedIdleRetryAfter = 5;
 
-const nextPoll = (url: URL, type: EventType | undefined, cursor: string): string => {
-  const next = new URL(url.pathname, url.origin);
-  if (type) next.searchParams.set('type', type);
-  next.searchParams.set('after', cursor);
-  return next.toString();
-};
+const nextPoll = (base: string, instanceId: string, type: EventType | undefined, cursor: string): string =>
+  linkTo(base, `/v1/instances/${encodeURIComponent(instanceId)}/events`, { type, after: cursor });
 
 export const eventRoutes = [
   route({
@@ -41,7 +38,7 @@ export const eventRoutes = [
       200: { description: '{value: [events], cursor}' },
       202: { description: 'Nothing new yet.' },
     },
-    handler: async ({ services, params, query, url }): Promise<Reply> => {
+    handler: async ({ services, params, query, base }): Promise<Reply> => {
       const type = query.type;
       const after = query.after ?? '0';
       const events = await readEvents(services.db, params.instanceId as string, {
@@ -53,7 +50,10 @@ export const eventRoutes = [
       if (!last) {
         return {
           status: 202,
-          headers: { location: nextPoll(url, type, after), 'retry-after': String(feedIdleRetryAfter) },
+          headers: {
+            location: nextPoll(base, params.instanceId as string, type, after),
+            'retry-after': String(feedIdleRetryAfter),
+          },
         };
       }
       const cursor = String(last.position);
@@ -64,7 +64,7 @@ export const eventRoutes = [
           cursor,
         },
         headers: {
-          location: nextPoll(url, type, cursor),
+          location: nextPoll(base, params.instanceId as string, type, cursor),
           'retry-after': events.length === feedPageSize ? '0' : String(feedIdleRetryAfter),
         },
       };

@@ -25,8 +25,8 @@ import {
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
 
 const base = '/v1/instances/{instanceId}/subscriptions';
-const subscriptionUrl = (origin: string, instanceId: string, id: string) =>
-  `${origin}/v1/instances/${encodeURIComponent(instanceId)}/subscriptions/${id}`;
+const subscriptionPath = (instanceId: string, id: string) =>
+  `/v1/instances/${encodeURIComponent(instanceId)}/subscriptions/${id}`;
 
 export const subscriptionRoutes = [
   route({
@@ -41,7 +41,7 @@ export const subscriptionRoutes = [
     body: triggerSubscribeIn,
     responses: { 201: { description: 'Subscribed; the body holds the id and the signing secret (shown once).' } },
     connector: { visibility: 'internal' },
-    handler: async ({ services, params, body, principal, url }) => {
+    handler: async ({ services, params, body, principal }) => {
       const instanceId = params.instanceId as string;
       const type = triggers[params.trigger as TriggerName];
       if (!Object.hasOwn(triggers, params.trigger as string))
@@ -55,10 +55,7 @@ export const subscriptionRoutes = [
         style: 'powerautomate',
         connectionId: principal?.connectionId ?? null,
       });
-      return created(
-        { ...subscriptionView(subscription), secret },
-        subscriptionUrl(url.origin, instanceId, subscription.id),
-      );
+      return created({ ...subscriptionView(subscription), secret }, subscriptionPath(instanceId, subscription.id));
     },
   }),
   route({
@@ -83,7 +80,7 @@ export const subscriptionRoutes = [
     access: 'contributor',
     body: webhookIn,
     responses: { 201: { description: 'The subscription with its signing secret (shown once).' } },
-    handler: async ({ services, params, body, principal, url }) => {
+    handler: async ({ services, params, body, principal }) => {
       const instanceId = params.instanceId as string;
       const { subscription, secret } = await createWebhook(services.webhooks, instanceId, {
         url: body.url,
@@ -95,10 +92,7 @@ export const subscriptionRoutes = [
         style: 'webhook',
         connectionId: principal?.connectionId ?? null,
       });
-      return created(
-        { ...subscriptionView(subscription), secret },
-        subscriptionUrl(url.origin, instanceId, subscription.id),
-      );
+      return created({ ...subscriptionView(subscription), secret }, subscriptionPath(instanceId, subscription.id));
     },
   }),
   route({
