@@ -201,7 +201,7 @@ for (const engine of await engines()) {
           body: { order_id: 9001, customer: 'live', city: 'Oslo', amount: 12.5, paid: true, placed_on: '2026-02-01' },
         });
         assert.equal(created.status, 201, JSON.stringify(created.body));
-        assert.equal(created.headers.get('location'), `${I}/data/Orders/9001`);
+        assert.equal(created.headers.get('location'), `${s.url}${I}/data/Orders/9001`);
         const dup = await s.call('POST', `${I}/data/Orders`, { body: { order_id: 3, customer: 'x' } });
         assert.equal(dup.status, 409);
         for (const bad of [

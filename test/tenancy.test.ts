@@ -35,7 +35,7 @@ for (const engine of await engines()) {
         const c = await s.call('POST', '/v1/instances/default/connections', { body: { name: 'Flow', role: 'viewer' } });
         assert.equal(c.status, 201);
         assert.match(c.body.key, /^ifk_[A-Za-z0-9_-]{40,}$/);
-        assert.match(c.headers.get('location') ?? '', /^\/v1\/instances\/default\/connections\/conn_/);
+        assert.ok((c.headers.get('location') ?? '').startsWith(`${s.url}/v1/instances/default/connections/conn_`));
         const rows = await s.runtime.services.db.all<Record<string, unknown>>('SELECT * FROM connections');
         const dump = JSON.stringify(rows);
         assert.ok(!dump.includes(c.body.key), 'the key is not stored');
