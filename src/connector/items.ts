@@ -1,17 +1,19 @@
-// The read actions: "Get entities", "Get items from an entity" (OData query → one page with @odata.nextLink) and
-// "Get item" (one row by primary key). The entity is resolved from the catalog once per request, so a read never
-// mixes two snapshots; if a publish drops that snapshot's table mid-request, the read starts again on the new one.
+// The read actions: "Get entities", "Get items from an entity" (OData query → one page with a signed
+// @odata.nextLink) and "Get item" (one row by primary key); the built-in flow step data.getItems reads through
+// readItemsPage too. The entity is resolved from the catalog once per request, so a read never mixes two
+// snapshots; if a publish drops that snapshot's table mid-request, the read starts again on the new one.
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { linkTo } from '../core/public-url.ts';
 import type { DataStore, PublishedEntity } from '../datastore/index.ts';
 import { duckTypeOf, getEntity, isStoredInKeyOrder, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
-import type { ItemsQueryInput } from '../datastore/odata/index.ts';
+import type { ItemsPage, ItemsQueryInput } from '../datastore/odata/index.ts';
 import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
 import { relatedEntities } from '../insights/index.ts';
 import { definitionScope } from '../jobs/index.ts';
 import type { Db } from '../store/index.ts';
 import { liveState, withLiveData } from './entity-source.ts';
+import { checkPageUse, openPage, queryBinding, signPage, type PageClaim } from './page-link.ts';
 
 export interface ReadDeps {
   db: Db;
@@ -77,14 +79,15 @@ export interface ItemsResponse {
   '@odata.nextLink'?: string;
 }
 
-/** One page of an entity's items. `url` is the request's absolute URL; the next link keeps its other parameters. */
-export async function getItems(
+/** One page of an entity's items and the entity version it was read from: the one read path of "Get items from
+ * an entity" and of the built-in flow step data.getItems. `version`: read only that version (a page link's). */
+export async function readItemsPage(
   deps: ReadDeps,
   instanceId: string,
   name: string,
   input: ItemsQueryInput,
-  links: { base: string; url: URL },
-): Promise<ItemsResponse> {
+  opts: { version?: number } = {},
+): Promise<ItemsPage & { version: number }> {
   const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
   // any/all over the entities that reach customers, as in segment queries (only a navigation has a "/").
   const related =
@@ -92,12 +95,56 @@ export async function getItems(
       ? relatedEntities(await definitionScope(deps.db, instanceId))
       : undefined;
   const data = await deps.dataStore.instance(instanceId);
-  const page = await onSnapshot(deps, instanceId, name, async (entity) =>
-    data.read(async (conn) => {
+  return onSnapshot(deps, instanceId, name, async (entity, published) => {
+    if (opts.version !== undefined && published.version !== opts.version)
+      throw new AppError(
+        'InvalidSkipToken',
+        `${name} was republished (version ${opts.version} → ${published.version}) after this walk began; ` +
+          'start again from the first page',
+      );
+    const page = await data.read(async (conn) => {
       const storedInKeyOrder = await isStoredInKeyOrder(conn, instanceId, entity);
       const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, related, storedInKeyOrder });
       return executeItemsQuery(conn, q);
-    }),
+    });
+    return { ...page, version: published.version };
+  });
+}
+
+export interface PageLinkDeps extends ReadDeps {
+  secretKey: Buffer;
+  /** How long a nextLink stays valid, ms. */
+  pageLinkTtlMs: number;
+}
+
+/** The page link's claim behind a $skiptoken, checked for signature and expiry only (authentication uses it before
+ * the read checks what it binds). */
+export const pageLinkClaim = (deps: PageLinkDeps, token: string): PageClaim =>
+  openPage(deps.secretKey, token, deps.clock.now().getTime());
+
+/** "Get items from an entity": one page, with @odata.nextLink (a signed $skiptoken) when more rows exist.
+ * `links.url` is the request's external URL; the next link keeps its other parameters. */
+export async function getItems(
+  deps: PageLinkDeps,
+  instanceId: string,
+  name: string,
+  input: ItemsQueryInput,
+  links: { base: string; url: URL; connectionId: string },
+): Promise<ItemsResponse> {
+  let position: string | undefined;
+  let version: number | undefined;
+  if (input.skiptoken !== undefined) {
+    const claim = pageLinkClaim(deps, input.skiptoken);
+    checkPageUse(claim, { instanceId, entity: name, query: queryBinding(input), connectionId: links.connectionId });
+    position = claim.position;
+    version = claim.version;
+  }
+  const page = await readItemsPage(
+    deps,
+    instanceId,
+    name,
+    { ...input, skiptoken: position },
+    version === undefined ? {} : { version },
   );
   const out: ItemsResponse = {
     '@odata.context': linkTo(links.base, `/v1/instances/${encodeURIComponent(instanceId)}/$metadata#${name}`),
@@ -105,9 +152,18 @@ export async function getItems(
     value: page.value,
   };
   if (page.nextSkiptoken) {
+    const token = signPage(deps.secretKey, {
+      instanceId,
+      entity: name,
+      version: page.version,
+      query: queryBinding({ ...input, skip: undefined }),
+      connectionId: links.connectionId,
+      expiresAt: deps.clock.now().getTime() + deps.pageLinkTtlMs,
+      position: page.nextSkiptoken,
+    });
     const next = new URL(links.url);
     next.searchParams.delete('$skip');
-    next.searchParams.set('$skiptoken', page.nextSkiptoken);
+    next.searchParams.set('$skiptoken', token);
     out['@odata.nextLink'] = next.toString();
   }
   return out;

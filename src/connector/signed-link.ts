@@ -1,7 +1,35 @@
-// Expiring signed links for partition files: the token carries what it opens and until when, and an HMAC-SHA256
-// of both under the server secret, so "Retrieve data from a partition" needs no API key and cannot be forged.
+// Signed tokens: a claim (a JSON array) and an HMAC-SHA256 of it under the server secret, with a purpose mixed in so
+// that a token of one kind never opens another. Partition links ("Retrieve data from a partition") and page links
+// ($skiptoken of @odata.nextLink, page-link.ts) are such tokens; they work without an API key and cannot be forged.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
+
+type Purpose = 'partition' | 'page';
+
+const mac = (key: Buffer, purpose: Purpose, payload: string): string =>
+  createHmac('sha256', key).update(`${purpose}:${payload}`).digest('base64url');
+
+/** `<base64url claim>.<base64url HMAC>` */
+export function seal(key: Buffer, purpose: Purpose, claim: unknown[]): string {
+  const payload = Buffer.from(JSON.stringify(claim)).toString('base64url');
+  return `${payload}.${mac(key, purpose, payload)}`;
+}
+
+/** The claim of a token whose signature holds, else why not. */
+export function unseal(
+  key: Buffer,
+  purpose: Purpose,
+  token: string,
+  maxLength: number,
+): { claim: unknown[] } | { problem: 'malformed' | 'signature' } {
+  const m = new RegExp(`^([A-Za-z0-9_-]{1,${maxLength}})\\.([A-Za-z0-9_-]{43})$`).exec(token);
+  if (!m) return { problem: 'malformed' };
+  const [, payload, signature] = m as unknown as [string, string, string];
+  const expected = Buffer.from(mac(key, purpose, payload));
+  if (!timingSafeEqual(expected, Buffer.from(signature))) return { problem: 'signature' };
+  const claim: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  return Array.isArray(claim) ? { claim } : { problem: 'malformed' };
+}
 
 export interface PartitionClaim {
   /** Instance, entity, entity version and file format of the partition. */
@@ -13,33 +41,22 @@ export interface PartitionClaim {
   expiresAt: number;
 }
 
-const mac = (key: Buffer, payload: string): string =>
-  createHmac('sha256', key).update(`partition:${payload}`).digest('base64url');
-
-export function signPartition(key: Buffer, claim: PartitionClaim): string {
-  const payload = Buffer.from(
-    JSON.stringify([claim.instanceId, claim.entity, claim.version, claim.format, claim.expiresAt]),
-  ).toString('base64url');
-  return `${payload}.${mac(key, payload)}`;
-}
+export const signPartition = (key: Buffer, c: PartitionClaim): string =>
+  seal(key, 'partition', [c.instanceId, c.entity, c.version, c.format, c.expiresAt]);
 
 const refused = (why: string) => new AppError('Forbidden', `this partition link ${why}; ask for the partitions again`);
 
 /** The claim of a token, after checking its signature and expiry. */
 export function verifyPartition(key: Buffer, token: string, nowMs: number): PartitionClaim {
-  const m = /^([A-Za-z0-9_-]{1,2048})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m) throw refused('is malformed');
-  const [, payload, signature] = m as unknown as [string, string, string];
-  const expected = Buffer.from(mac(key, payload));
-  if (!timingSafeEqual(expected, Buffer.from(signature))) throw refused('has an invalid signature');
-  const parts = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [
+  const opened = unseal(key, 'partition', token, 2048);
+  if ('problem' in opened) throw refused(opened.problem === 'signature' ? 'has an invalid signature' : 'is malformed');
+  const [instanceId, entity, version, format, expiresAt] = opened.claim as [
     string,
     string,
     number,
     'parquet' | 'csv',
     number,
   ];
-  const [instanceId, entity, version, format, expiresAt] = parts;
   if (expiresAt <= nowMs) throw refused(`expired at ${new Date(expiresAt).toISOString()}`);
   return { instanceId, entity, version, format, expiresAt };
 }

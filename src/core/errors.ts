@@ -4,6 +4,7 @@
 export const errorStatus = {
   BadRequest: 400,
   InvalidQuery: 400,
+  InvalidSkipToken: 400,
   ValidationFailed: 400,
   TargetRefused: 400,
   Unauthorized: 401,

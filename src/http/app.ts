@@ -4,7 +4,14 @@ import { Hono, type Context } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { createBaseUrlResolver, type BaseUrl } from '../core/public-url.ts';
-import { getInstance, hashKey, principalByKeyHash, allows, type Principal } from '../tenancy/index.ts';
+import {
+  allows,
+  getInstance,
+  hashKey,
+  principalByConnectionId,
+  principalByKeyHash,
+  type Principal,
+} from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
 import type { Services } from './services.ts';
@@ -120,14 +127,7 @@ function send(c: Context, reply: Reply, base: BaseUrl): Response {
 
 async function authenticate(services: Services, r: Route, c: Context): Promise<Principal | null> {
   if (r.access === 'public') return null;
-  const key = extractKey(c);
-  if (!key)
-    throw new AppError(
-      'Unauthorized',
-      'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
-    );
-  const principal = await principalByKeyHash(services.db, hashKey(key));
-  if (!principal) throw new AppError('Unauthorized', 'the API key is not valid');
+  const principal = await principalOf(services, r, c);
   const limit = principal.rateLimit ?? services.config.rateLimit;
   const d = await services.rateLimiter.hit(principal.connectionId, limit, services.clock.now().getTime());
   c.header('RateLimit-Policy', `"default";q=${limit};w=60`);
@@ -140,6 +140,25 @@ async function authenticate(services: Services, r: Route, c: Context): Promise<P
     );
   }
   return principal;
+}
+
+/** The connection a request acts as: its API key's, else the one a keyless credential (a page link) names. */
+async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
+  const key = extractKey(c);
+  if (key) {
+    const p = await principalByKeyHash(services.db, hashKey(key));
+    if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
+    return p;
+  }
+  const connectionId = r.keylessConnection?.(services, c);
+  if (connectionId === undefined)
+    throw new AppError(
+      'Unauthorized',
+      'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
+    );
+  const p = await principalByConnectionId(services.db, connectionId);
+  if (!p) throw new AppError('Unauthorized', 'the connection this link was issued to was deleted');
+  return p;
 }
 
 async function enforceScope(services: Services, r: Route, p: Principal, params: Record<string, string>): Promise<void> {

@@ -63,6 +63,9 @@ export interface Route<B = unknown, Q = unknown> {
   query?: z.ZodType<Q>;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   connector?: ConnectorInfo;
+  /** A request without an API key may still act as a connection when this names one (a signed page link); it
+   * throws when the request carries a credential that is not valid. */
+  keylessConnection?: (services: Services, c: Context) => string | undefined;
   handler: (ctx: RequestContext<B, Q>) => Promise<Reply | Response>;
 }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
+import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
@@ -17,8 +18,8 @@ import { flowSink } from '../flows/sink.ts';
 import { StepError } from '../flows/steps/index.ts';
 import { createFlowWorker } from '../flows/worker.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { createDataStore, getEntity } from '../datastore/index.ts';
-import { compileItemsQuery, defaultTop, executeItemsQuery } from '../datastore/odata/index.ts';
+import { createDataStore } from '../datastore/index.ts';
+import { defaultTop } from '../datastore/odata/index.ts';
 import { createOutbox } from '../events/index.ts';
 import { checkMeasureDimension, evaluationOrder, listMeasures, listSegments } from '../insights/index.ts';
 import {
@@ -116,16 +117,11 @@ export async function createServices(
         return createMailer(settings, allowList)(msg);
       },
       readItems: async (q) => {
-        const entity = await getEntity(db, instanceId, q.entity);
-        if (!entity) throw new StepError('NotFound', `entity ${q.entity} is not published`);
-        const membership = await getEntity(db, instanceId, 'SegmentMembership');
-        const query = compileItemsQuery(
-          { filter: q.filter, select: q.select, top: String(q.top ?? defaultTop) },
-          entity,
-          { membershipTable: membership?.table },
-        );
-        const data = await dataStore.instance(instanceId);
-        const page = await data.read((conn) => executeItemsQuery(conn, query));
+        const page = await readItemsPage({ db, dataStore, clock }, instanceId, q.entity, {
+          filter: q.filter,
+          select: q.select,
+          top: String(q.top ?? defaultTop),
+        });
         return { value: page.value };
       },
     }),

@@ -70,7 +70,16 @@ export async function principalByKeyHash(db: Db, keyHash: string): Promise<Princ
   const r = await db.get<ConnectionRow>('SELECT * FROM connections WHERE key_hash = ? AND revoked_at IS NULL', [
     keyHash,
   ]);
-  if (!r) return undefined;
+  return r ? principalOf(r) : undefined;
+}
+
+/** The principal of a connection that is not revoked (signed page links act as their connection). */
+export async function principalByConnectionId(db: Db, id: string): Promise<Principal | undefined> {
+  const r = await db.get<ConnectionRow>('SELECT * FROM connections WHERE id = ? AND revoked_at IS NULL', [id]);
+  return r ? principalOf(r) : undefined;
+}
+
+function principalOf(r: ConnectionRow): Principal {
   return {
     connectionId: r.id,
     instanceId: r.instance_id,

@@ -1,13 +1,20 @@
 // Connector actions on entity data: Get items from an entity (OData), Get item, Create item, Update item.
 import { z } from 'zod';
-import { getItem, getItems } from '../../connector/items.ts';
+import { getItem, getItems, pageLinkClaim, type PageLinkDeps } from '../../connector/items.ts';
 import { createRecord, updateProfile } from '../../connector/realtime.ts';
 import { AppError } from '../../core/errors.ts';
 import { getEntity } from '../../datastore/index.ts';
 import { maxTop } from '../../datastore/odata/index.ts';
+import type { Principal } from '../../tenancy/index.ts';
 import { created, ok, route } from '../route.ts';
+import type { Services } from '../services.ts';
 
 const base = '/v1/instances/{instanceId}/data/{entity}';
+
+const pageLinkDeps = (services: Services): PageLinkDeps => ({
+  ...services,
+  pageLinkTtlMs: services.config.pageLinkTtlMs,
+});
 
 const itemsQuery = z.strictObject({
   $filter: z.string().optional().describe("OData filter, e.g. Email eq 'a@example.com' and Age gt 30."),
@@ -21,7 +28,10 @@ const itemsQuery = z.strictObject({
     .describe(`Rows per page: default 100; more than ${maxTop} is clamped to ${maxTop}.`),
   $skip: z.coerce.number().int().min(0).optional().describe('Rows to skip (prefer following @odata.nextLink).'),
   $count: z.enum(['true', 'false']).optional().describe('true: include @odata.count, the number of matching rows.'),
-  $skiptoken: z.string().optional().describe('Position token from @odata.nextLink.'),
+  $skiptoken: z
+    .string()
+    .optional()
+    .describe('Signed position token from @odata.nextLink; it also authorizes that read without the API key.'),
 });
 
 const row = z.record(z.string(), z.unknown());
@@ -74,10 +84,14 @@ export const dataRoutes = [
         $skiptoken: { summary: 'Skip Token', visibility: 'internal' },
       },
     },
-    handler: async ({ services, params, query, url, base }) =>
+    keylessConnection: (services, c) => {
+      const token = c.req.query('$skiptoken');
+      return token === undefined ? undefined : pageLinkClaim(pageLinkDeps(services), token).connectionId;
+    },
+    handler: async ({ services, params, query, url, base, principal }) =>
       ok(
         await getItems(
-          services,
+          pageLinkDeps(services),
           params.instanceId as string,
           params.entity as string,
           {
@@ -89,7 +103,7 @@ export const dataRoutes = [
             count: query.$count,
             skiptoken: query.$skiptoken,
           },
-          { base, url },
+          { base, url, connectionId: (principal as Principal).connectionId },
         ),
       ),
   }),
