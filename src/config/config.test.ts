@@ -95,3 +95,54 @@ test('a config file supplies values the environment leaves unset', (t) => {
   writeFileSync(file, JSON.stringify({ PORT: 1 }));
   assert.throws(() => loadConfig({ INSIGHTFLOW_CONFIG: file }, dir), /INSIGHTFLOW_CONFIG: unknown setting "PORT"/);
 });
+
+test('operations settings: metrics token, audit retention, OIDC, system admins, public URL', () => {
+  const base = { INSIGHTFLOW_DATA_DIR: '/tmp/x' };
+  const d = loadConfig(base, '/');
+  assert.equal(d.metricsToken, undefined);
+  assert.equal(d.auditRetentionDays, 400);
+  assert.equal(d.oidc, undefined);
+  assert.deepEqual(d.systemAdmins, []);
+  const c = loadConfig(
+    {
+      ...base,
+      INSIGHTFLOW_AUDIT_RETENTION: '30d',
+      INSIGHTFLOW_OIDC_ISSUER: 'https://login.example.com/realm',
+      INSIGHTFLOW_OIDC_CLIENT_ID: 'insightflow',
+      INSIGHTFLOW_OIDC_CLIENT_SECRET: 'shh',
+      INSIGHTFLOW_OIDC_GROUP_ROLES: 'marketing=viewer, ops=default:admin',
+      INSIGHTFLOW_SYSTEM_ADMINS: 'Boss@Example.com',
+      INSIGHTFLOW_PUBLIC_URL: 'https://insights.example.com/app/',
+    },
+    '/',
+  );
+  assert.equal(c.auditRetentionDays, 30);
+  assert.deepEqual(c.oidc?.groupRoles, [
+    { group: 'marketing', instanceId: null, role: 'viewer' },
+    { group: 'ops', instanceId: 'default', role: 'admin' },
+  ]);
+  assert.equal(c.oidc?.sessionTtlSeconds, 8 * 3600);
+  assert.deepEqual(c.systemAdmins, ['boss@example.com']);
+  assert.equal(c.publicUrl, 'https://insights.example.com/app');
+  for (const [env, variable] of [
+    [{ INSIGHTFLOW_METRICS_TOKEN: 'short' }, 'INSIGHTFLOW_METRICS_TOKEN'],
+    [{ INSIGHTFLOW_AUDIT_RETENTION: 'forever' }, 'INSIGHTFLOW_AUDIT_RETENTION'],
+    [{ INSIGHTFLOW_OIDC_ISSUER: 'https://x.example.com' }, 'INSIGHTFLOW_OIDC_CLIENT_ID'],
+    [{ INSIGHTFLOW_OIDC_ISSUER: 'not a url' }, 'INSIGHTFLOW_OIDC_ISSUER'],
+    [
+      {
+        INSIGHTFLOW_OIDC_ISSUER: 'https://x.example.com',
+        INSIGHTFLOW_OIDC_CLIENT_ID: 'a',
+        INSIGHTFLOW_OIDC_CLIENT_SECRET: 'b',
+        INSIGHTFLOW_OIDC_GROUP_ROLES: 'g=owner',
+      },
+      'INSIGHTFLOW_OIDC_GROUP_ROLES',
+    ],
+    [{ INSIGHTFLOW_SYSTEM_ADMINS: 'nobody' }, 'INSIGHTFLOW_SYSTEM_ADMINS'],
+    [{ INSIGHTFLOW_PUBLIC_URL: 'ftp://x' }, 'INSIGHTFLOW_PUBLIC_URL'],
+  ] as const)
+    assert.throws(
+      () => loadConfig({ ...base, ...env }, '/'),
+      (e: Error) => e.message.startsWith(variable),
+    );
+});

@@ -43,6 +43,25 @@ export interface Config {
   trustedProxies: string[];
   /** How long a signed @odata.nextLink stays valid, in ms. Default 1 hour (INSIGHTFLOW_PAGE_LINK_TTL=1h). */
   pageLinkTtlMs: number;
+  /** Bearer token that may read GET /metrics (besides the system administrator's key). Default unset. */
+  metricsToken: string | undefined;
+  /** How long audit entries are kept, in days (INSIGHTFLOW_AUDIT_RETENTION, a duration such as 400d). Default 400. */
+  auditRetentionDays: number;
+  /** OpenID Connect sign-in; undefined when INSIGHTFLOW_OIDC_ISSUER is unset (key sign-in in the UI then). */
+  oidc: OidcConfig | undefined;
+  /** E-mail addresses (lowercase) of the system administrators who sign in through OpenID Connect. Default none. */
+  systemAdmins: string[];
+}
+
+export interface OidcConfig {
+  /** Issuer URL (its /.well-known/openid-configuration is read at start). */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** INSIGHTFLOW_OIDC_GROUP_ROLES: `group=role` (every instance) or `group=instance:role`, comma-separated. */
+  groupRoles: Array<{ group: string; instanceId: string | null; role: 'viewer' | 'contributor' | 'admin' }>;
+  /** How long a sign-in session lasts without activity, seconds (INSIGHTFLOW_SESSION_TTL, a duration). Default 8h. */
+  sessionTtlSeconds: number;
 }
 
 export const defaultRetrySchedule = '1s,5s,30s,2m,10m,30m,1h,2h,4h,8h';
@@ -177,7 +196,79 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl: publicUrl(merged, 'INSIGHTFLOW_PUBLIC_URL'),
     trustedProxies: cidrs(merged, 'INSIGHTFLOW_TRUSTED_PROXIES'),
     pageLinkTtlMs: duration(merged, 'INSIGHTFLOW_PAGE_LINK_TTL', 3_600_000),
+    ...operationsSettings(merged),
   });
+}
+
+const durationMs = (raw: string): number | undefined => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(raw);
+  return m ? Number(m[1]) * (unitMs[m[2] as string] as number) : undefined;
+};
+
+function positiveDuration(env: Env, name: string, defMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return defMs;
+  const ms = durationMs(raw);
+  if (ms === undefined || ms <= 0)
+    throw new ConfigError(name, `"${raw}" is not a positive duration such as 8h or 400d`);
+  return ms;
+}
+
+function operationsSettings(env: Env): Pick<Config, 'metricsToken' | 'auditRetentionDays' | 'oidc' | 'systemAdmins'> {
+  const metricsToken = env.INSIGHTFLOW_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && (metricsToken.length < 16 || /\s/.test(metricsToken)))
+    throw new ConfigError('INSIGHTFLOW_METRICS_TOKEN', 'must be at least 16 characters without spaces');
+  const systemAdmins = (env.INSIGHTFLOW_SYSTEM_ADMINS ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  for (const a of systemAdmins)
+    if (!/^[^@\s]+@[^@\s]+$/.test(a))
+      throw new ConfigError('INSIGHTFLOW_SYSTEM_ADMINS', `"${a}" is not an e-mail address`);
+  return {
+    metricsToken,
+    auditRetentionDays: positiveDuration(env, 'INSIGHTFLOW_AUDIT_RETENTION', 400 * 86_400_000) / 86_400_000,
+    oidc: oidcSettings(env),
+    systemAdmins,
+  };
+}
+
+function oidcSettings(env: Env): OidcConfig | undefined {
+  const issuer = env.INSIGHTFLOW_OIDC_ISSUER || undefined;
+  if (issuer === undefined) return undefined;
+  try {
+    new URL(issuer);
+  } catch {
+    throw new ConfigError(
+      'INSIGHTFLOW_OIDC_ISSUER',
+      `"${issuer}" is not a URL such as https://login.example.com/realm`,
+    );
+  }
+  const clientId = env.INSIGHTFLOW_OIDC_CLIENT_ID || '';
+  const clientSecret = env.INSIGHTFLOW_OIDC_CLIENT_SECRET || '';
+  if (clientId === '') throw new ConfigError('INSIGHTFLOW_OIDC_CLIENT_ID', 'is required with INSIGHTFLOW_OIDC_ISSUER');
+  if (clientSecret === '')
+    throw new ConfigError('INSIGHTFLOW_OIDC_CLIENT_SECRET', 'is required with INSIGHTFLOW_OIDC_ISSUER');
+  const groupRoles = (env.INSIGHTFLOW_OIDC_GROUP_ROLES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((item) => {
+      const m = /^([^=]+)=(?:([a-z0-9-]+):)?(viewer|contributor|admin)$/.exec(item);
+      if (!m)
+        throw new ConfigError(
+          'INSIGHTFLOW_OIDC_GROUP_ROLES',
+          `"${item}" is not group=role or group=instance:role (roles: viewer, contributor, admin)`,
+        );
+      return { group: (m[1] as string).trim(), instanceId: m[2] ?? null, role: m[3] as 'viewer' };
+    });
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    groupRoles,
+    sessionTtlSeconds: positiveDuration(env, 'INSIGHTFLOW_SESSION_TTL', 8 * 3_600_000) / 1000,
+  };
 }
 
 function readConfigFile(env: Env, cwd: string): Env {

@@ -38,6 +38,8 @@ export interface DeliveryWorkerDeps {
   leaseMs?: number;
   /** Time allowed until response headers and between body chunks, ms; default 15,000. */
   responseTimeoutMs?: number;
+  /** Told each recorded attempt (after its commit), for metrics. */
+  onOutcome?: (outcome: 'succeeded' | 'failed' | 'retry', latencyMs: number) => void;
 }
 
 export interface DeliveryWorker {
@@ -137,6 +139,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
             : new Map<string, DeliveryTarget>();
         return { batch, targets };
       });
+      for (const c of done) deps.onOutcome?.(c.status === 'pending' ? 'retry' : c.status, c.latencyMs);
       for (const d of claimed.batch) launch(d, claimed.targets.get(d.subscriptionId));
       return claimed.batch.length;
     } catch (err) {

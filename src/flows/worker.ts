@@ -38,6 +38,8 @@ export interface FlowWorkerDeps {
   pollMs?: number;
   /** Runs executed at once; default 4. */
   concurrency?: number;
+  /** Told each run that ended (after it is saved), for metrics. */
+  onRunFinished?: (status: 'succeeded' | 'failed') => void;
 }
 
 export interface FlowWorker {
@@ -116,7 +118,9 @@ export function createFlowWorker(deps: FlowWorkerDeps): FlowWorker {
         await Promise.all(
           due.map(async (run) => {
             try {
-              await saveRun(deps.db, await executeRun(deps, run));
+              const done = await executeRun(deps, run);
+              await saveRun(deps.db, done);
+              if (done.status === 'succeeded' || done.status === 'failed') deps.onRunFinished?.(done.status);
             } catch (err) {
               deps.log.error('flow run crashed', { runId: run.id, ...errorInfo(err) });
             }

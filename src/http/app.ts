@@ -14,6 +14,7 @@ import {
 } from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
+import { mountMetrics } from './metrics-endpoint.ts';
 import type { Services } from './services.ts';
 import { serveWebUi } from './static.ts';
 
@@ -50,6 +51,10 @@ const externalUrl = (base: BaseUrl, c: Context): URL => {
   return new URL(`${base}${received.pathname}${received.search}`);
 };
 
+/** The peer's address (the reverse proxy's, when there is one). */
+const clientAddress = (env: unknown): string | undefined =>
+  (env as NodeSocketEnv | undefined)?.incoming?.socket?.remoteAddress;
+
 /** `webDir`: serve the built web UI from this folder at / (see static.ts); left out, only the API is served. */
 export function createApp(services: Services, routes: Route[], opts: { webDir?: string } = {}): Hono {
   const app = new Hono();
@@ -78,19 +83,26 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
     c.header('x-request-id', requestId);
     const t0 = performance.now();
     await next();
+    const ms = performance.now() - t0;
+    const route = (c.get('route' as never) as string | undefined) ?? 'other';
+    services.metrics.httpRequest(route, c.req.method, c.res.status, ms / 1000);
     const fields = {
       requestId,
       method: c.req.method,
       path: c.req.path,
+      route,
       status: c.res.status,
-      ms: Math.round(performance.now() - t0),
+      ms: Math.round(ms),
+      client: clientAddress(c.env),
     };
     if (c.res.status >= 500) log.warn('request', fields);
     else log.debug('request', fields);
   });
+  mountMetrics(app, services);
 
   for (const r of routes) {
     app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
+      c.set('route' as never, r.path as never);
       const requestId = c.get('requestId' as never) as string;
       const principal = await authenticate(services, r, c);
       const params = c.req.param() as Record<string, string>;
@@ -133,6 +145,7 @@ async function authenticate(services: Services, r: Route, c: Context): Promise<P
   c.header('RateLimit-Policy', `"default";q=${limit};w=60`);
   c.header('RateLimit', `"default";r=${d.remaining};t=${d.resetSeconds}`);
   if (!d.allowed) {
+    services.metrics.rateLimited();
     c.header('Retry-After', String(d.resetSeconds));
     throw new AppError(
       'TooManyRequests',

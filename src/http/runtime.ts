@@ -1,4 +1,5 @@
 // Wiring: opens the stores, builds the services, starts the workers and the HTTP server; stops them in order.
+import os from 'node:os';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
@@ -32,6 +33,7 @@ import {
   segmentTask,
   unificationTask,
 } from '../jobs/index.ts';
+import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
 import { openStore } from '../store/index.ts';
 import { bootstrap } from '../tenancy/index.ts';
@@ -57,13 +59,15 @@ export async function createServices(
   opts: { clock?: Clock; log?: Logger; schema?: string } = {},
 ): Promise<Services> {
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? createLogger(config.logLevel);
+  const nodeId = `${os.hostname()}:${process.pid}`;
+  const log = opts.log ?? createLogger(config.logLevel, { node: nodeId });
   const db = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     ...(opts.schema ? { schema: opts.schema } : {}),
   });
   const dataStore = createDataStore({ dir: path.join(config.dataDir, 'data'), memoryLimit: config.duckdbMemoryLimit });
+  const metrics = createMetrics({ db, node: nodeId, now: () => clock.now() });
   const allowList = parseAllowedTargets(config.allowedTargets);
   const sender = createHttpSender({ allowList });
   const secretKey = resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
@@ -87,7 +91,10 @@ export async function createServices(
       measure: measureTask(),
       publish: publishTask({ dataStore }),
     },
-    onJobFinished: (tx, job) => emitFullRefreshCompleted(tx, outbox, job),
+    onJobFinished: async (tx, job) => {
+      tx.afterCommit(() => metrics.jobFinished(job));
+      await emitFullRefreshCompleted(tx, outbox, job);
+    },
   });
   const jobs = {
     db,
@@ -105,6 +112,7 @@ export async function createServices(
     db,
     clock,
     log,
+    onRunFinished: (status) => metrics.flowRun(status),
     services: async (instanceId) => ({
       send: sender,
       sendMail: async (msg) => {
@@ -133,6 +141,7 @@ export async function createServices(
     log,
     send: sender,
     schedule: parseRetrySchedule(config.retrySchedule),
+    onOutcome: (outcome, latencyMs) => metrics.delivery(outcome, latencyMs / 1000),
   });
   wakeDeliveries = () => deliveryWorker.wake();
   const checkSmtpHost = async (host: string) => {
@@ -158,6 +167,8 @@ export async function createServices(
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension },
     secretKey,
     checkSmtpHost,
+    metrics,
+    nodeId,
   };
 }
 

@@ -11,6 +11,7 @@ import type { WebhookDeps } from '../delivery/webhook-subscriptions.ts';
 import type { DeliveryWorker } from '../delivery/worker.ts';
 import type { FlowDeps } from '../flows/service.ts';
 import type { FlowWorker } from '../flows/worker.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { Db } from '../store/index.ts';
 
 export interface Services {
@@ -33,6 +34,10 @@ export interface Services {
   webhooks: WebhookDeps;
   /** 32-byte key derived from the server secret (encrypted settings, signed links). */
   secretKey: Buffer;
+  /** Prometheus metrics (GET /metrics). */
+  metrics: Metrics;
+  /** This node's name in metrics and logs. */
+  nodeId: string;
   /** Refuses an SMTP host that resolves to an address targets may not reach. */
   checkSmtpHost: (host: string) => Promise<void>;
 }
