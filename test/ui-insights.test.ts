@@ -202,7 +202,8 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
   test('Segments previews the count of the typed query live, shows a bad query’s error inline, and saves', async () => {
     await nav('Segments').click();
     await page.getByText('No segments yet.').waitFor();
-    await page.getByRole('button', { name: 'New segment' }).click();
+    await page.getByRole('link', { name: 'New segment' }).click();
+    assert.equal(new URL(page.url()).pathname, '/segments/new');
     const editor = page.getByRole('form', { name: 'Segment editor' });
     const query = editor.getByLabel('Query');
     const all = await apiCount(server, 'Customer', '');
@@ -236,10 +237,12 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
       saved.map((s: any) => [s.name, s.query, s.state, s.memberCount]),
       [['Germany', germany, 'active', null]],
     );
+    assert.equal(new URL(page.url()).pathname, `/segments/${saved[0].id}`);
+    await page.getByText('No evaluations yet: the history fills with each refresh.').waitFor();
+    await page.getByRole('link', { name: '← Segments' }).click();
     const list = page.getByRole('table', { name: 'Segments' });
     await list.waitFor();
     assert.deepEqual(await cells(list), [['Germany', 'active', '—', germany]]);
-    await page.getByText('No evaluations yet: the history fills with each refresh.').waitFor();
   });
 
   test('Segments draws the member-count history after refreshes of changed data, with the threshold lines', async () => {
@@ -273,7 +276,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await nav('Segments').click();
     const list = page.getByRole('table', { name: 'Segments' });
     await list.locator('tr', { hasText: 'Germany' }).locator('td', { hasText: /^3$/ }).waitFor();
-    await list.locator('tr', { hasText: 'Germany' }).click();
+    await list.getByRole('link', { name: 'Germany' }).click();
     const chart = page.getByLabel('History chart');
     await chart.locator('svg.recharts-surface').first().waitFor();
     await chart
@@ -314,7 +317,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     const lines = list.locator('tr', { hasText: 'Revenue by channel' }).locator('.dimension-values > span');
     assert.deepEqual(await lines.allInnerTexts(), ['web: 230', 'shop: 70']);
 
-    await list.locator('tr', { hasText: 'Revenue by channel' }).click();
+    await list.getByRole('link', { name: 'Revenue by channel' }).click();
     const editor = page.getByRole('form', { name: 'Measure editor' });
     await editor.getByRole('heading', { name: 'Measure: Revenue by channel' }).waitFor();
     const chart = page.getByLabel('History chart');
@@ -330,7 +333,8 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     assert.equal(await chart.locator('.recharts-reference-line-line').count(), 1);
     assert.deepEqual(await chart.locator('text.recharts-label').allTextContents(), ['threshold 100']);
 
-    await page.getByRole('button', { name: 'New measure' }).click();
+    await page.getByRole('link', { name: '← Measures' }).click();
+    await page.getByRole('link', { name: 'New measure' }).click();
     await editor.getByRole('heading', { name: 'New measure' }).waitFor();
     await editor.getByLabel('Name', { exact: true }).fill('Web orders');
     await editor.getByLabel('Entity', { exact: true }).fill('ShopOrders');
@@ -348,6 +352,8 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await preview().getByText(`${expected.count} rows match now`).waitFor();
     await editor.getByRole('button', { name: 'Save' }).click();
     await editor.getByRole('heading', { name: 'Measure: Web orders' }).waitFor();
+    await page.goBack();
+    assert.equal(new URL(page.url()).pathname, '/measures');
     await list.locator('tr', { hasText: 'Web orders' }).waitFor();
     assert.deepEqual((await cells(list)).at(-1), ['Web orders', 'business', 'count(*) of ShopOrders', '—']);
     const saved = (await ok(server, 'GET', `${U}/manage/measures`, undefined, 200)).value.find(
@@ -356,99 +362,80 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     assert.deepEqual([saved.entity, saved.aggregation, saved.filter, saved.value], ['ShopOrders', 'count', web, null]);
   });
 
-  test('Customers finds a profile and opens its card with the attributes and the source records', async () => {
+  test('Customers finds profiles by name, e-mail or id, and a card shows sources, memberships and measures', async () => {
+    await ok(server, 'POST', `${U}/manage/measures`, {
+      name: 'PointsTotal',
+      kind: 'customer',
+      entity: 'Customer',
+      aggregation: 'sum',
+      attribute: 'Points',
+    });
+    await runAll(server, { mustSucceed: true });
     await nav('Customers').click();
     const total = (await ok(server, 'GET', `${U}/data/Customer?$count=true&$top=0`, undefined, 200))['@odata.count'];
     await page.getByText(`${total} matching profiles; page 1`).waitFor();
-    const search = page.getByRole('form', { name: 'Search customers' });
-
-    const open = async (field: string, text: string): Promise<Record<string, string | number | null>> => {
-      await search.getByLabel('Attribute').selectOption(field);
-      await search.locator('input[name="search"]').fill(text);
+    const search = page.getByRole('search', { name: 'Search customers' });
+    const box = search.getByLabel('Name, e-mail or customer id');
+    const list = page.getByRole('table', { name: 'Customers' });
+    const find = async (text: string, count: number) => {
+      await box.fill(text);
       await search.getByRole('button', { name: 'Search' }).click();
-      await page.getByText('1 matching profiles; page 1').waitFor();
-      const rows = page.getByRole('table', { name: 'Customers' }).locator('tbody tr');
-      assert.equal(await rows.count(), 1);
-      await rows.click();
-      const filter = `contains(tolower(${field}),'${text.toLowerCase()}')`;
-      const found = await ok(server, 'GET', `${U}/data/Customer?$filter=${encodeURIComponent(filter)}`, undefined, 200);
-      assert.equal(found.value.length, 1);
-      return found.value[0];
+      await page.getByText(`${count} matching profiles; page 1`).waitFor();
+      assert.equal(new URL(page.url()).searchParams.get('q'), text);
+      assert.equal(await list.locator('tbody tr').count(), count);
     };
-    const card = page.getByLabel('Profile card');
-    const sourcesOf = async (id: unknown) => {
-      const filter = encodeURIComponent(`CustomerId eq '${String(id)}'`);
-      const rows = (await ok(server, 'GET', `${U}/data/ConflationMap?$filter=${filter}`, undefined, 200)).value;
-      return rows
-        .map((r: any) => [r.SourceEntity, r.SourceKey, r.MatchedBy ?? 'founded the profile'])
-        .sort((a: string[], b: string[]) => a.join().localeCompare(b.join()));
-    };
-    const shown = async () => {
-      const table = card.getByRole('table', { name: 'Source records' });
-      await table.locator('tbody tr').first().waitFor();
-      return (await cells(table)).sort((a, b) => a.join().localeCompare(b.join()));
-    };
+    const all = (await ok(server, 'GET', `${U}/data/Customer?$top=100`, undefined, 200)).value;
+    const ann = all.find((c: any) => c.LastName === 'Smith');
+    const bob = all.find((c: any) => c.FirstName === 'Bob');
+    await find('SMI', 1);
+    await find('ann smith', 1);
+    await find('bob@example', 1);
+    await find(String(bob.CustomerId), 1);
+    await find('nobody-has-this', 0);
+    await page.getByText('No profile matches.').waitFor();
+    await page.goBack();
+    await page.getByText('1 matching profiles; page 1').waitFor();
+    assert.equal(await box.inputValue(), String(bob.CustomerId), 'back restores the search');
 
-    const ann = await open('LastName', 'SMI');
+    await find('smith', 1);
+    await list.getByRole('link', { name: String(ann.CustomerId) }).click();
+    assert.equal(new URL(page.url()).pathname, `/customers/${encodeURIComponent(ann.CustomerId)}`);
+    const card = page.getByRole('region', { name: 'Profile card' });
     await card.getByRole('heading', { name: `Profile ${String(ann.CustomerId)}` }).waitFor();
-    const props = await card
-      .locator('dl.props > div')
-      .evaluateAll((els) => els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent]));
+    const props = card.locator('dl.props').first().locator('> div');
+    await props.first().waitFor();
     assert.deepEqual(
-      props,
+      await props.evaluateAll((els) =>
+        els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent]),
+      ),
       Object.entries(ann)
         .filter(([k]) => !k.startsWith('@'))
         .map(([k, v]) => [k, v === null ? '—' : String(v)]),
     );
-    assert.deepEqual(
-      [ann.FirstName, ann.LastName, ann.Email, ann.Country, ann.Points],
-      ['Ann', 'Smith', 'ann@example.com', 'DE', 100],
-    );
-    assert.deepEqual(await shown(), await sourcesOf(ann.CustomerId));
-    assert.deepEqual(await shown(), [
+    const sources = card.getByRole('table', { name: 'Source records' });
+    await sources.locator('tbody tr').first().waitFor();
+    assert.deepEqual((await cells(sources)).sort(), [
       ['CrmContacts', 'c1', 'founded the profile'],
       ['ShopCustomers', 's1', 'Same e-mail'],
     ]);
+    const memberships = card.getByRole('list', { name: 'Segment memberships' });
+    await memberships.getByRole('link', { name: 'Germany' }).waitFor();
+    assert.deepEqual(await memberships.locator('li').allInnerTexts(), ['Germany']);
+    await card.locator('dl[aria-label="Customer measures"]').waitFor();
+    assert.deepEqual(
+      await card
+        .locator('dl[aria-label="Customer measures"] > div')
+        .evaluateAll((els) => els.map((e) => [e.querySelector('dt')?.textContent, e.querySelector('dd')?.textContent])),
+      [['PointsTotal', '100']],
+    );
 
-    const bob = await open('Phone', '0171');
+    // A shared link to another profile opens its card after a reload, with its own records.
+    await page.goto(`${server.url}/customers/${encodeURIComponent(bob.CustomerId)}`);
     await card.getByRole('heading', { name: `Profile ${String(bob.CustomerId)}` }).waitFor();
-    assert.equal(bob.FirstName, 'Bob');
-    await card.locator('dl.props > div', { hasText: 'FirstName' }).locator('dd', { hasText: /^Bob$/ }).waitFor();
-    assert.deepEqual(await shown(), [
+    await sources.locator('tbody tr').nth(1).waitFor();
+    assert.deepEqual((await cells(sources)).sort(), [
       ['CrmContacts', 'c2', 'founded the profile'],
       ['ShopCustomers', 's2', 'Same phone, similar last name'],
     ]);
-
-    // Another profile opened from the list while the card is open: its source records are its own even before they
-    // load (the server's answer is held back until the card is checked).
-    await search.locator('input[name="search"]').fill('');
-    await search.getByRole('button', { name: 'Search' }).click();
-    await page.getByText(`${total} matching profiles; page 1`).waitFor();
-    const list = page.getByRole('table', { name: 'Customers' });
-    await list.locator('tr', { hasText: String(ann.CustomerId) }).click();
-    await card.getByRole('heading', { name: `Profile ${String(ann.CustomerId)}` }).waitFor();
-    assert.equal((await shown()).length, 2);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const conflation = (url: URL) => url.pathname.endsWith('/data/ConflationMap');
-    await page.route(conflation, async (route) => {
-      await held;
-      await route.continue();
-    });
-    try {
-      await list.locator('tr', { hasText: String(bob.CustomerId) }).click();
-      await card.getByRole('heading', { name: `Profile ${String(bob.CustomerId)}` }).waitFor();
-      const early = await cells(card.getByRole('table', { name: 'Source records' }));
-      assert.deepEqual(early, [], "no other profile's source records");
-    } finally {
-      release();
-    }
-    assert.deepEqual(await shown(), await sourcesOf(bob.CustomerId));
-    await page.unroute(conflation);
-
-    await search.locator('input[name="search"]').fill('nobody-has-this');
-    await search.getByRole('button', { name: 'Search' }).click();
-    await page.getByText('No profile matches.').waitFor();
-    assert.equal(await card.count(), 0, 'a new search closes the card');
   });
 });

@@ -81,8 +81,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await page.reload();
     assert.equal(new URL(page.url()).pathname, '/admin/status');
     await crm.locator('.badge-succeeded').waitFor();
-    await crm.click();
+    await crm.getByRole('link', { name: 'Data source CRM' }).click();
     await page.getByRole('table', { name: 'Run history' }).locator('tbody tr').first().waitFor();
+    assert.match(new URL(page.url()).search, /[?&]task=ingestion%3A/);
   });
 
   test('Deliveries shows the failed delivery with its attempts, and retries it', async () => {
@@ -146,7 +147,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await editor.locator('input[name="flowName"]').fill('Tell the team');
     await editor.getByLabel('Incoming webhook / Workflows URL').fill(`${receiver.url}/teams`);
     await editor.getByRole('button', { name: 'Save flow' }).click();
-    await page.getByRole('table', { name: 'Flows' }).getByText('Tell the team').waitFor();
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    assert.match(new URL(page.url()).pathname, /^\/flows\/flow_/);
+    await nav('Flows').click();
+    await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'Tell the team' }).waitFor();
   });
 });

@@ -1,58 +1,13 @@
-// The application shell: sign-in gate, instance picker, left navigation and the page for the current path.
-import { useState, type ReactNode } from 'react';
+// The application shell: sign-in gate, instance picker, left navigation (the current page marked with
+// aria-current) and the page for the current URL (see routes.tsx). The instance lives in the URL (?instance=…).
+import { Suspense, useEffect, useState } from 'react';
 import { api, session, type List } from './api.ts';
-import { CustomersPage } from './CustomersPage.tsx';
-import { DataSourcesPage } from './DataSourcesPage.tsx';
-import { DeliveriesPage } from './DeliveriesPage.tsx';
-import { ExportDestinationsPage } from './ExportDestinationsPage.tsx';
-import { FlowsPage } from './FlowsPage.tsx';
-import { MeasuresPage } from './MeasuresPage.tsx';
-import { navigate, usePath } from './router.ts';
-import { SegmentsPage } from './SegmentsPage.tsx';
+import { Link } from './Link.tsx';
+import { navigate, urlInstance, useLocation } from './router.ts';
+import { homePath, match, routes, sections } from './routes.tsx';
 import { SignIn } from './SignIn.tsx';
-import { StatusPage } from './StatusPage.tsx';
-import { UnifyPage } from './UnifyPage.tsx';
 import { useLoad } from './use-load.ts';
-
-interface NavItem {
-  path: string;
-  label: string;
-  page: () => ReactNode;
-}
-
-const sections: Array<{ title: string; items: NavItem[] }> = [
-  {
-    title: 'Data',
-    items: [
-      { path: '/datasources', label: 'Data sources', page: () => <DataSourcesPage /> },
-      { path: '/unify', label: 'Unify', page: () => <UnifyPage /> },
-      { path: '/customers', label: 'Customers', page: () => <CustomersPage /> },
-    ],
-  },
-  {
-    title: 'Insights',
-    items: [
-      { path: '/segments', label: 'Segments', page: () => <SegmentsPage /> },
-      { path: '/measures', label: 'Measures', page: () => <MeasuresPage /> },
-    ],
-  },
-  {
-    title: 'Automation',
-    items: [
-      { path: '/flows', label: 'Flows', page: () => <FlowsPage /> },
-      { path: '/deliveries', label: 'Deliveries', page: () => <DeliveriesPage /> },
-    ],
-  },
-  {
-    title: 'Admin',
-    items: [
-      { path: '/admin/status', label: 'System › Status', page: () => <StatusPage /> },
-      { path: '/admin/export-destinations', label: 'Export destinations', page: () => <ExportDestinationsPage /> },
-    ],
-  },
-];
-
-const allItems = sections.flatMap((s) => s.items);
+import { Empty, Progress } from './widgets.tsx';
 
 export function App() {
   const [signedIn, setSignedIn] = useState(session.key() !== null);
@@ -61,10 +16,20 @@ export function App() {
 }
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
-  const path = usePath();
-  const [instance, setInstance] = useState(session.instance() ?? 'default');
+  const { path, visit } = useLocation();
+  const instance = urlInstance() ?? session.instance() ?? 'default';
   const instances = useLoad(() => api.get<List<{ id: string; name: string }>>('/v1/instances'), []);
-  const current = allItems.find((i) => path === i.path || path.startsWith(`${i.path}/`)) ?? allItems.at(-2);
+  // A URL without an instance (or `/`) is completed in place, so that it can be shared as it is.
+  useEffect(() => {
+    if (path === '/' || !urlInstance())
+      navigate(path === '/' ? homePath : path + window.location.search, {
+        replace: true,
+        instance,
+      });
+    session.setInstance(instance);
+  }, [path, instance]);
+  const found = match(path);
+  const Page = found?.route.page;
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -72,12 +37,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <label className="instance">
           <span>Instance</span>
           <select
-            aria-label="Instance"
             value={instance}
-            onChange={(e) => {
-              session.setInstance(e.target.value);
-              setInstance(e.target.value);
-            }}
+            onChange={(e) => navigate(found?.route.path ?? homePath, { instance: e.target.value })}
           >
             {(instances.data?.value ?? [{ id: instance, name: instance }]).map((i) => (
               <option key={i.id} value={i.id}>
@@ -87,21 +48,20 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           </select>
         </label>
         {sections.map((s) => (
-          <div key={s.title} className="nav-section">
-            <div className="nav-title">{s.title}</div>
-            {s.items.map((i) => (
-              <a
-                key={i.path}
-                href={i.path}
-                className={i === current ? 'active' : undefined}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(i.path);
-                }}
-              >
-                {i.label}
-              </a>
-            ))}
+          <div key={s} className="nav-section">
+            <div className="nav-title">{s}</div>
+            {routes
+              .filter((r) => r.section === s)
+              .map((r) => (
+                <Link
+                  key={r.path}
+                  to={r.path}
+                  instance={instance}
+                  aria-current={r === found?.route ? 'page' : undefined}
+                >
+                  {r.label}
+                </Link>
+              ))}
           </div>
         ))}
         <button
@@ -116,7 +76,16 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         </button>
       </nav>
       <main className="content" key={instance}>
-        {current?.page()}
+        <Suspense fallback={<Progress label="Loading the page" />}>
+          {Page ? (
+            // A new visit starts the page afresh, even when a page still loading left the previous one in place.
+            <Page key={`${path}#${visit}`} item={found.item} />
+          ) : path === '/' ? null : (
+            <Empty>
+              There is no page at <span className="mono">{path}</span>. <Link to={homePath}>Go to the status page</Link>
+            </Empty>
+          )}
+        </Suspense>
       </main>
     </div>
   );

@@ -1,18 +1,39 @@
-// Customers: search unified profiles, page through them with @odata.nextLink, and open a profile card with the
-// source records merged into it (ConflationMap).
+// Customers: search unified profiles by name, e-mail or id (the search is in the URL: /customers?q=smith), page
+// through them with @odata.nextLink, and open a profile's card at /customers/{CustomerId}.
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, odataString } from './api.ts';
-import type { ItemsPage } from './shapes.ts';
+import { api, ApiError, listOrEmpty, odataString } from './api.ts';
+import { CustomerCard } from './CustomerCard.tsx';
+import { Link } from './Link.tsx';
+import { setQuery, useQueryParam } from './router.ts';
+import type { PageProps } from './routes.tsx';
+import type { Entity, ItemsPage } from './shapes.ts';
 import { useLoad } from './use-load.ts';
 import { Empty, ErrorBox, Field } from './widgets.tsx';
 
-const searchable = ['LastName', 'FirstName', 'Email', 'Phone', 'CustomerId'];
 const pageSize = 25;
+/** Attributes searched by their text, when the profile has them. */
+const textFields = ['FirstName', 'LastName', 'FullName', 'Name', 'Email'];
 
-function firstPage(field: string, text: string): string {
+export function CustomersPage({ item }: PageProps) {
+  return item ? <CustomerCard id={item} /> : <CustomerSearch />;
+}
+
+/** Every word must be found in one of the name or e-mail attributes, or the text is the CustomerId. */
+export function searchFilter(text: string, attributes: string[]): string {
+  const t = text.trim();
+  if (!t) return '';
+  const fields = textFields.filter((f) => attributes.includes(f));
+  const words = t.toLowerCase().split(/\s+/);
+  const byWords = fields.length
+    ? words.map((w) => `(${fields.map((f) => `contains(tolower(${f}),${odataString(w)})`).join(' or ')})`).join(' and ')
+    : '';
+  const byId = `CustomerId eq ${odataString(t)}`;
+  return byWords ? `${byId} or (${byWords})` : byId;
+}
+
+function firstPage(filter: string): string {
   const q = new URLSearchParams({ $top: String(pageSize), $count: 'true' });
-  const t = text.trim().toLowerCase();
-  if (t) q.set('$filter', `contains(tolower(${field}),${odataString(t)})`);
+  if (filter) q.set('$filter', filter);
   return `~/data/Customer?${q.toString()}`;
 }
 
@@ -22,19 +43,47 @@ const relative = (link: string) => {
   return u.pathname + u.search;
 };
 
-export function CustomersPage() {
-  const [field, setField] = useState('LastName');
-  const [text, setText] = useState('');
-  const [pages, setPages] = useState<string[]>([firstPage('LastName', '')]);
-  const [open, setOpen] = useState<Record<string, unknown> | null>(null);
+function CustomerSearch() {
+  const q = useQueryParam('q') ?? '';
+  const entities = useLoad(() => listOrEmpty<Entity>('~/manage/entities'), []);
+  const attributes = entities.data?.value.find((e) => e.name === 'Customer')?.attributes.map((a) => a.name);
+  return (
+    <section>
+      <header className="page-header">
+        <h1>Customers</h1>
+      </header>
+      <SearchForm key={`search:${q}`} initial={q} />
+      {attributes || entities.error ? (
+        <Results key={`results:${q}`} filter={searchFilter(q, attributes ?? [])} />
+      ) : (
+        <ErrorBox error={entities.error} />
+      )}
+    </section>
+  );
+}
+
+function SearchForm({ initial }: { initial: string }) {
+  const [text, setText] = useState(initial);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setQuery({ q: text.trim() || null });
+  };
+  return (
+    <form className="card form search" onSubmit={submit} role="search" aria-label="Search customers">
+      <Field label="Name, e-mail or customer id">
+        <input name="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="e.g. smith" />
+      </Field>
+      <button type="submit" className="primary">
+        Search
+      </button>
+    </form>
+  );
+}
+
+function Results({ filter }: { filter: string }) {
+  const [pages, setPages] = useState<string[]>([firstPage(filter)]);
   const current = pages.at(-1) as string;
   const page = useLoad(() => api.get<ItemsPage>(current), [current]);
-
-  const search = (e: FormEvent) => {
-    e.preventDefault();
-    setOpen(null);
-    setPages([firstPage(field, text)]);
-  };
   const notYet = page.error instanceof ApiError && page.error.status === 404;
   const rows = page.data?.value ?? [];
   const columns = rows[0]
@@ -43,57 +92,48 @@ export function CustomersPage() {
         .slice(0, 7)
     : [];
   const next = page.data?.['@odata.nextLink'];
-
   return (
-    <section>
-      <header className="page-header">
-        <h1>Customers</h1>
-      </header>
-      <form className="card form search" onSubmit={search} aria-label="Search customers">
-        <Field label="Attribute">
-          <select value={field} onChange={(e) => setField(e.target.value)}>
-            {searchable.map((f) => (
-              <option key={f}>{f}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Contains">
-          <input name="search" value={text} onChange={(e) => setText(e.target.value)} placeholder="e.g. smith" />
-        </Field>
-        <button type="submit" className="primary">
-          Search
-        </button>
-      </form>
+    <>
       {notYet ? (
         <Empty>No unified profiles yet: configure Unify and run a refresh.</Empty>
       ) : (
         <ErrorBox error={page.error} />
       )}
       {page.data ? (
-        <p className="muted">
+        <p className="muted" role="status">
           {page.data['@odata.count'] !== undefined ? `${page.data['@odata.count']} matching profiles; ` : ''}
           page {pages.length}
         </p>
       ) : null}
       {rows.length ? (
-        <table className="table clickable" aria-label="Customers">
-          <thead>
-            <tr>
-              {columns.map((c) => (
-                <th key={c}>{c}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={String(r.CustomerId)} onClick={() => setOpen(r)}>
+        <div className="table-box">
+          <table className="table" aria-label="Customers">
+            <thead>
+              <tr>
                 {columns.map((c) => (
-                  <td key={c}>{r[c] === null || r[c] === undefined ? '' : String(r[c])}</td>
+                  <th key={c}>{c}</th>
                 ))}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={String(r.CustomerId)}>
+                  {columns.map((c) => (
+                    <td key={c}>
+                      {c === 'CustomerId' ? (
+                        <Link to={`/customers/${encodeURIComponent(String(r.CustomerId))}`}>{String(r[c])}</Link>
+                      ) : r[c] === null || r[c] === undefined ? (
+                        ''
+                      ) : (
+                        String(r[c])
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : page.data ? (
         <Empty>No profile matches.</Empty>
       ) : null}
@@ -105,61 +145,6 @@ export function CustomersPage() {
           Next
         </button>
       </div>
-      {open ? (
-        // Keyed by profile: another profile's card starts empty instead of showing the previous one's source records.
-        <ProfileCard key={String(open.CustomerId)} customer={open} onClose={() => setOpen(null)} />
-      ) : null}
-    </section>
-  );
-}
-
-function ProfileCard({ customer, onClose }: { customer: Record<string, unknown>; onClose: () => void }) {
-  const id = String(customer.CustomerId);
-  const sources = useLoad(
-    () =>
-      api.get<ItemsPage>(
-        `~/data/ConflationMap?${new URLSearchParams({ $filter: `CustomerId eq ${odataString(id)}`, $top: '1000' }).toString()}`,
-      ),
-    [id],
-  );
-  return (
-    <div className="card profile" aria-label="Profile card">
-      <header className="page-header">
-        <h2>Profile {id}</h2>
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </header>
-      <dl className="props">
-        {Object.entries(customer)
-          .filter(([k]) => !k.startsWith('@'))
-          .map(([k, v]) => (
-            <div key={k}>
-              <dt>{k}</dt>
-              <dd>{v === null || v === undefined ? '—' : String(v)}</dd>
-            </div>
-          ))}
-      </dl>
-      <h3>Source records</h3>
-      <ErrorBox error={sources.error} />
-      <table className="table" aria-label="Source records">
-        <thead>
-          <tr>
-            <th>Source entity</th>
-            <th>Source key</th>
-            <th>Matched by</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(sources.data?.value ?? []).map((r) => (
-            <tr key={`${String(r.SourceEntity)}:${String(r.SourceKey)}`}>
-              <td className="mono">{String(r.SourceEntity)}</td>
-              <td className="mono">{String(r.SourceKey)}</td>
-              <td>{r.MatchedBy ? String(r.MatchedBy) : 'founded the profile'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    </>
   );
 }

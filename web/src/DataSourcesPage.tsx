@@ -1,9 +1,14 @@
-// Data sources: the list with status, last refresh and owners; add one (by file upload or import-directory path);
-// refresh with progress; delete; and the instance's refresh schedule.
-import { useState, type FormEvent } from 'react';
+// Data sources: the list with status, last refresh and owners, each linking to its page (/datasources/{id}); add one
+// (by file upload or import-directory path); refresh with progress (disabled while a job of the instance runs); and
+// the instance's refresh schedule.
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, call, type List } from './api.ts';
 import { num, splitList, when } from './format.ts';
-import { JobProgress, useJob } from './job-progress.tsx';
+import { DataSourceDetail } from './DataSourceDetail.tsx';
+import { useInstanceJob } from './instance-job.ts';
+import { JobProgress } from './job-progress.tsx';
+import { Link } from './Link.tsx';
+import type { PageProps } from './routes.tsx';
 import { ScheduleEditor } from './ScheduleEditor.tsx';
 import type { DataSource, Job } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
@@ -17,33 +22,33 @@ const uploadTypes: Record<string, string> = {
   parquet: 'application/octet-stream',
 };
 
-export function DataSourcesPage() {
+export function DataSourcesPage({ item }: PageProps) {
+  return item ? <DataSourceDetail id={item} /> : <DataSourceList />;
+}
+
+function DataSourceList() {
   const sources = useLoad(() => api.get<List<DataSource>>('~/manage/datasources'), []);
   const [adding, setAdding] = useState(false);
-  const [following, setFollowing] = useState<string | null>(null);
-  const followed = useJob(following, sources.reload);
+  const active = useInstanceJob();
   const action = useAction();
+  const reload = sources.reload;
+  const jobId = active.job?.id;
+  useEffect(() => {
+    if (!jobId) reload();
+  }, [jobId, reload]);
 
   const refresh = (ds: DataSource) =>
     action.run(async () => {
-      const job = await api.post<Job>(`~/manage/datasources/${ds.id}/refresh`);
-      setFollowing(job.id);
-      sources.reload();
+      await api.post<Job>(`~/manage/datasources/${ds.id}/refresh`);
+      active.recheck();
     });
-  const remove = (ds: DataSource) => {
-    if (!window.confirm(`Delete data source ${ds.name} and its entity ${ds.entity}?`)) return;
-    void action.run(async () => {
-      await api.del(`~/manage/datasources/${ds.id}`);
-      sources.reload();
-    });
-  };
 
   const list = sources.data?.value ?? [];
   return (
     <section>
       <header className="page-header">
         <h1>Data sources</h1>
-        <button type="button" className="primary" onClick={() => setAdding(!adding)}>
+        <button type="button" className="primary" onClick={() => setAdding(!adding)} aria-expanded={adding}>
           {adding ? 'Close' : 'Add data source'}
         </button>
       </header>
@@ -56,48 +61,57 @@ export function DataSourcesPage() {
         />
       ) : null}
       <ErrorBox error={action.error ?? sources.error} />
-      {following ? <JobProgress job={followed.job} error={followed.error} /> : null}
+      {active.job ? <JobProgress job={active.job} error={null} /> : null}
       {list.length === 0 && !sources.loading ? (
         <Empty>No data sources yet. Add one from a CSV, NDJSON, JSON or Parquet file.</Empty>
       ) : (
-        <table className="table" aria-label="Data sources">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Entity</th>
-              <th>Status</th>
-              <th>Last refresh</th>
-              <th>Rows</th>
-              <th>Owners</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((ds) => (
-              <tr key={ds.id} data-name={ds.name}>
-                <td>{ds.name}</td>
-                <td>{ds.kind}</td>
-                <td className="mono">{ds.entity}</td>
-                <td>
-                  <Badge status={ds.status} />
-                  {ds.lastRefresh?.error ? <div className="error-inline">{ds.lastRefresh.error.message}</div> : null}
-                </td>
-                <td>{when(ds.lastRefresh?.finishedAt)}</td>
-                <td>{num(ds.lastRefresh?.rowsIngested)}</td>
-                <td>{ds.owners.join(', ') || '—'}</td>
-                <td className="actions">
-                  <button type="button" onClick={() => void refresh(ds)} disabled={action.busy}>
-                    Refresh
-                  </button>
-                  <button type="button" className="danger" onClick={() => remove(ds)} disabled={action.busy}>
-                    Delete
-                  </button>
-                </td>
+        <div className="table-box">
+          <table className="table" aria-label="Data sources">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Kind</th>
+                <th>Entity</th>
+                <th>Status</th>
+                <th>Last refresh</th>
+                <th>Rows</th>
+                <th>Owners</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((ds) => (
+                <tr key={ds.id} data-name={ds.name}>
+                  <td>
+                    <Link to={`/datasources/${encodeURIComponent(ds.id)}`}>{ds.name}</Link>
+                  </td>
+                  <td>{ds.kind}</td>
+                  <td className="mono">{ds.entity}</td>
+                  <td>
+                    <Badge status={ds.status} />
+                    {ds.lastRefresh?.error ? <div className="error-inline">{ds.lastRefresh.error.message}</div> : null}
+                  </td>
+                  <td>{when(ds.lastRefresh?.finishedAt)}</td>
+                  <td>{num(ds.lastRefresh?.rowsIngested)}</td>
+                  <td>{ds.owners.join(', ') || '—'}</td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      onClick={() => void refresh(ds)}
+                      disabled={action.busy || active.job !== null}
+                      aria-label={`Refresh ${ds.name}`}
+                      title={active.job ? 'A job of this instance is running' : undefined}
+                    >
+                      Refresh
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <ScheduleEditor />
     </section>

@@ -1,8 +1,11 @@
 // Deliveries: the webhook and Power Automate subscriptions of the instance (enable, disable, rotate the signing
-// secret, delete) and, for the chosen one, its delivery log with every attempt, retry and replay.
+// secret, delete) and, for the chosen one (in the URL: ?subscription=…), its delivery log with every attempt, retry
+// and replay.
 import { useState } from 'react';
 import { api, listOrEmpty } from './api.ts';
 import { DeliveryLog } from './DeliveryLog.tsx';
+import { Link } from './Link.tsx';
+import { useQueryParam } from './router.ts';
 import { when } from './format.ts';
 import type { Subscription } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
@@ -10,7 +13,7 @@ import { Badge, CopyButton, Empty, ErrorBox } from './widgets.tsx';
 
 export function DeliveriesPage() {
   const subs = useLoad(() => listOrEmpty<Subscription>('~/subscriptions'), []);
-  const [chosen, setChosen] = useState<string | null>(null);
+  const chosen = useQueryParam('subscription');
   const list = subs.data?.value ?? [];
   const selected = list.find((s) => s.id === chosen) ?? list[0];
   return (
@@ -28,9 +31,7 @@ export function DeliveriesPage() {
           No subscriptions yet. Add a webhook under Admin › Export destinations, or subscribe from Power Automate.
         </Empty>
       ) : null}
-      {list.length ? (
-        <SubscriptionTable list={list} selectedId={selected?.id} onSelect={setChosen} onChanged={subs.reload} />
-      ) : null}
+      {list.length ? <SubscriptionTable list={list} selectedId={selected?.id} onChanged={subs.reload} /> : null}
       {selected ? <DeliveryLog key={selected.id} subscription={selected} /> : null}
     </section>
   );
@@ -39,12 +40,10 @@ export function DeliveriesPage() {
 function SubscriptionTable({
   list,
   selectedId,
-  onSelect,
   onChanged,
 }: {
   list: Subscription[];
   selectedId: string | undefined;
-  onSelect: (id: string) => void;
   onChanged: () => void;
 }) {
   const action = useAction();
@@ -81,46 +80,57 @@ function SubscriptionTable({
           </div>
         </div>
       ) : null}
-      <table className="table clickable" aria-label="Subscriptions">
-        <thead>
-          <tr>
-            <th>URL</th>
-            <th>Kind</th>
-            <th>Events</th>
-            <th>State</th>
-            <th>Created</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((s) => (
-            <tr key={s.id} className={s.id === selectedId ? 'selected' : undefined} onClick={() => onSelect(s.id)}>
-              <td className="mono">{s.url}</td>
-              <td>
-                {s.style}
-                {s.format === 'cloudevents' ? ' · CloudEvents' : ''}
-              </td>
-              <td className="mono">{s.eventTypes.join(', ')}</td>
-              <td>
-                <Badge status={s.enabled ? 'enabled' : 'disabled'} />
-                {s.disabledReason ? <div className="muted">{s.disabledReason}</div> : null}
-              </td>
-              <td>{when(s.createdAt)}</td>
-              <td className="actions" onClick={(e) => e.stopPropagation()}>
-                <button type="button" onClick={() => void setEnabled(s, !s.enabled)} disabled={action.busy}>
-                  {s.enabled ? 'Disable' : 'Enable'}
-                </button>
-                <button type="button" onClick={() => void rotate(s)} disabled={action.busy}>
-                  Rotate secret
-                </button>
-                <button type="button" className="danger" onClick={() => remove(s)} disabled={action.busy}>
-                  Delete
-                </button>
-              </td>
+      <div className="table-box">
+        <table className="table" aria-label="Subscriptions">
+          <thead>
+            <tr>
+              <th>URL</th>
+              <th>Kind</th>
+              <th>Events</th>
+              <th>State</th>
+              <th>Created</th>
+              <th>
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.map((s) => (
+              <tr key={s.id} className={s.id === selectedId ? 'selected' : undefined}>
+                <td className="mono">
+                  <Link
+                    to={`/deliveries?subscription=${encodeURIComponent(s.id)}`}
+                    aria-current={s.id === selectedId ? 'true' : undefined}
+                  >
+                    {s.url}
+                  </Link>
+                </td>
+                <td>
+                  {s.style}
+                  {s.format === 'cloudevents' ? ' · CloudEvents' : ''}
+                </td>
+                <td className="mono">{s.eventTypes.join(', ')}</td>
+                <td>
+                  <Badge status={s.enabled ? 'enabled' : 'disabled'} />
+                  {s.disabledReason ? <div className="muted">{s.disabledReason}</div> : null}
+                </td>
+                <td>{when(s.createdAt)}</td>
+                <td className="actions">
+                  <button type="button" onClick={() => void setEnabled(s, !s.enabled)} disabled={action.busy}>
+                    {s.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <button type="button" onClick={() => void rotate(s)} disabled={action.busy}>
+                    Rotate secret
+                  </button>
+                  <button type="button" className="danger" onClick={() => remove(s)} disabled={action.busy}>
+                    Delete
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -1,44 +1,42 @@
 // Flows: the list, the editor, and each flow's run history with every step's status, output and error; re-run.
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { api, listOrEmpty } from './api.ts';
 import { duration, when } from './format.ts';
 import { FlowEditor, newFlow } from './FlowEditor.tsx';
 import { pollMs } from './job-progress.tsx';
-import { navigate, usePath } from './router.ts';
+import { Link } from './Link.tsx';
+import { navigate, useQueryParam } from './router.ts';
+import type { PageProps } from './routes.tsx';
+import { stepLabel, triggerLabel } from './names.ts';
 import type { Flow, FlowRun } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
-import { Badge, Empty, ErrorBox, Json } from './widgets.tsx';
+import { BackLink, Badge, Empty, ErrorBox, Json, NotFound, Progress } from './widgets.tsx';
 
-export function FlowsPage() {
-  const path = usePath();
+export function FlowsPage({ item }: PageProps) {
+  const step = useQueryParam('step') ?? undefined;
+  if (item === 'new') return <FlowItem flow={newFlow(step)} />;
+  if (item) return <FlowById id={item} />;
+  return <FlowList />;
+}
+
+function FlowList() {
   const flows = useLoad(() => listOrEmpty<Flow>('~/flows'), []);
-  const [editing, setEditing] = useState<Flow | null>(null);
   const action = useAction();
-
-  useEffect(() => {
-    if (path === '/flows/new') {
-      const step = new URLSearchParams(window.location.search).get('step') ?? undefined;
-      setEditing(newFlow(step));
-    }
-  }, [path]);
-
   const remove = (f: Flow) => {
     if (!window.confirm(`Delete flow ${f.name} and its runs?`)) return;
     void action.run(async () => {
       await api.del(`~/flows/${f.id}`);
-      setEditing(null);
       flows.reload();
     });
   };
-
   const list = flows.data?.value ?? [];
   return (
     <section>
       <header className="page-header">
         <h1>Flows</h1>
-        <button type="button" className="primary" onClick={() => setEditing(newFlow())}>
+        <Link className="button primary" to="/flows/new">
           New flow
-        </button>
+        </Link>
       </header>
       <ErrorBox error={action.error ?? flows.error} />
       {flows.data?.missing ? <Empty>This server does not offer built-in flows.</Empty> : null}
@@ -46,52 +44,66 @@ export function FlowsPage() {
         <Empty>No flows yet. A flow is one trigger plus ordered steps (Teams, Slack, e-mail, HTTP, data).</Empty>
       ) : null}
       {list.length ? (
-        <table className="table clickable" aria-label="Flows">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Trigger</th>
-              <th>Steps</th>
-              <th>Enabled</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((f) => (
-              <tr key={f.id} onClick={() => setEditing(f)} className={editing?.id === f.id ? 'selected' : undefined}>
-                <td>{f.name}</td>
-                <td className="mono">{f.trigger.type}</td>
-                <td>{f.steps.map((s) => s.type).join(' → ')}</td>
-                <td>{f.enabled ? 'yes' : 'no'}</td>
-                <td className="actions">
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      remove(f);
-                    }}
-                  >
-                    Delete
-                  </button>
-                </td>
+        <div className="table-box">
+          <table className="table" aria-label="Flows">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Trigger</th>
+                <th>Steps</th>
+                <th>Enabled</th>
+                <th>
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((f) => (
+                <tr key={f.id}>
+                  <td>
+                    <Link to={`/flows/${encodeURIComponent(f.id)}`}>{f.name}</Link>
+                  </td>
+                  <td>{triggerLabel(f.trigger.type)}</td>
+                  <td>{f.steps.map((s) => stepLabel(s.type)).join(' → ')}</td>
+                  <td>{f.enabled ? 'yes' : 'no'}</td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Delete ${f.name}`}
+                      onClick={() => remove(f)}
+                      disabled={action.busy}
+                    >
+                      Delete
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
-      {editing ? (
-        <FlowEditor
-          key={editing.id || `new:${editing.steps[0]?.type ?? ''}`}
-          flow={editing}
-          onSaved={(f) => {
-            setEditing(f);
-            flows.reload();
-            if (path !== '/flows') navigate('/flows');
-          }}
-        />
-      ) : null}
-      {editing?.id ? <RunHistory flowId={editing.id} /> : null}
+    </section>
+  );
+}
+
+function FlowById({ id }: { id: string }) {
+  const flow = useLoad(() => api.get<Flow>(`~/flows/${encodeURIComponent(id)}`), [id]);
+  if (flow.error) return <NotFound what="flow" id={id} back="/flows" error={flow.error} />;
+  if (!flow.data) return <Progress label="Loading the flow" />;
+  return <FlowItem flow={flow.data} onChanged={flow.reload} />;
+}
+
+function FlowItem({ flow, onChanged }: { flow: Flow; onChanged?: () => void }) {
+  return (
+    <section>
+      <BackLink to="/flows">Flows</BackLink>
+      <FlowEditor
+        key={flow.id || `new:${flow.steps[0]?.type ?? ''}`}
+        flow={flow}
+        onSaved={(f) => (flow.id ? onChanged?.() : navigate(`/flows/${encodeURIComponent(f.id)}`, { replace: true }))}
+      />
+      {flow.id ? <RunHistory flowId={flow.id} /> : null}
     </section>
   );
 }

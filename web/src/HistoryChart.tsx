@@ -44,8 +44,8 @@ export function HistoryChart({ history, thresholds }: { history: HistoryPoint[];
       <ResponsiveContainer width="100%" height={260}>
         <LineChart data={rows} margin={{ top: 10, right: 30, left: 10, bottom: 10 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="time" tick={{ fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} />
+          <XAxis dataKey="time" tick={{ fontSize: 12 }} />
+          <YAxis tick={{ fontSize: 12 }} />
           <Tooltip />
           <Legend />
           {series.map((s, i) => (
@@ -59,7 +59,7 @@ export function HistoryChart({ history, thresholds }: { history: HistoryPoint[];
               ifOverflow="extendDomain"
               stroke="#dc2626"
               strokeDasharray="6 3"
-              label={{ value: `threshold ${t}`, position: 'right', fontSize: 11 }}
+              label={{ value: `threshold ${t}`, position: 'right', fontSize: 12 }}
             />
           ))}
         </LineChart>

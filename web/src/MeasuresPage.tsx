@@ -2,28 +2,36 @@
 // and the value history with threshold lines.
 import { useState, type FormEvent } from 'react';
 import { api, listOrEmpty } from './api.ts';
+import { Link } from './Link.tsx';
+import { navigate } from './router.ts';
+import type { PageProps } from './routes.tsx';
 import { CountPreview } from './CountPreview.tsx';
 import { num, splitList } from './format.ts';
 import { HistoryChart } from './HistoryChart.tsx';
 import type { Measure } from './shapes.ts';
 import { thresholdsOf } from './thresholds.ts';
 import { useAction, useLoad } from './use-load.ts';
-import { Empty, ErrorBox, Field } from './widgets.tsx';
+import { BackLink, Empty, ErrorBox, Field, NotFound, Progress } from './widgets.tsx';
 
 const aggregations = ['sum', 'avg', 'count', 'countDistinct', 'min', 'max'];
 const blank: Measure = { id: '', name: '', kind: 'business', entity: 'Customer', aggregation: 'count' };
 
-export function MeasuresPage() {
+export function MeasuresPage({ item }: PageProps) {
+  if (item === 'new') return <MeasureItem measure={blank} />;
+  if (item) return <MeasureById id={item} />;
+  return <MeasureList />;
+}
+
+function MeasureList() {
   const measures = useLoad(() => listOrEmpty<Measure>('~/manage/measures'), []);
-  const [editing, setEditing] = useState<Measure | null>(null);
   const list = measures.data?.value ?? [];
   return (
     <section>
       <header className="page-header">
         <h1>Measures</h1>
-        <button type="button" className="primary" onClick={() => setEditing(blank)}>
+        <Link className="button primary" to="/measures/new">
           New measure
-        </button>
+        </Link>
       </header>
       <ErrorBox error={measures.error} />
       {measures.data?.missing ? <Empty>This server does not offer measures yet.</Empty> : null}
@@ -31,44 +39,57 @@ export function MeasuresPage() {
         <Empty>No measures yet. A measure aggregates an attribute of an entity, e.g. the sum of order totals.</Empty>
       ) : null}
       {list.length ? (
-        <table className="table clickable" aria-label="Measures">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Definition</th>
-              <th>Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((m) => (
-              <tr key={m.id} onClick={() => setEditing(m)} className={editing?.id === m.id ? 'selected' : undefined}>
-                <td>{m.name}</td>
-                <td>{m.kind}</td>
-                <td className="mono">
-                  {m.aggregation}({m.attribute ?? '*'}) of {m.entity}
-                  {m.dimensions?.length ? ` by ${m.dimensions.join(', ')}` : ''}
-                </td>
-                <td>{m.values ? <DimensionValues values={m.values} /> : num(m.value)}</td>
+        <div className="table-box">
+          <table className="table" aria-label="Measures">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Kind</th>
+                <th>Definition</th>
+                <th>Value</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((m) => (
+                <tr key={m.id}>
+                  <td>
+                    <Link to={`/measures/${encodeURIComponent(m.id)}`}>{m.name}</Link>
+                  </td>
+                  <td>{m.kind}</td>
+                  <td className="mono">
+                    {m.aggregation}({m.attribute ?? '*'}) of {m.entity}
+                    {m.dimensions?.length ? ` by ${m.dimensions.join(', ')}` : ''}
+                  </td>
+                  <td>{m.values ? <DimensionValues values={m.values} /> : num(m.value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
-      {editing ? (
-        <MeasureEditor
-          key={editing.id || 'new'}
-          measure={editing}
-          onSaved={(m) => {
-            setEditing(m);
-            measures.reload();
-          }}
-          onDeleted={() => {
-            setEditing(null);
-            measures.reload();
-          }}
-        />
-      ) : null}
+    </section>
+  );
+}
+
+function MeasureById({ id }: { id: string }) {
+  const measure = useLoad(() => api.get<Measure>(`~/manage/measures/${encodeURIComponent(id)}`), [id]);
+  if (measure.error) return <NotFound what="measure" id={id} back="/measures" error={measure.error} />;
+  if (!measure.data) return <Progress label="Loading the measure" />;
+  return <MeasureItem measure={measure.data} onChanged={measure.reload} />;
+}
+
+function MeasureItem({ measure, onChanged }: { measure: Measure; onChanged?: () => void }) {
+  return (
+    <section>
+      <BackLink to="/measures">Measures</BackLink>
+      <MeasureEditor
+        key={measure.id || 'new'}
+        measure={measure}
+        onSaved={(m) =>
+          measure.id ? onChanged?.() : navigate(`/measures/${encodeURIComponent(m.id)}`, { replace: true })
+        }
+        onDeleted={() => navigate('/measures')}
+      />
     </section>
   );
 }

@@ -2,71 +2,92 @@
 // member-count history with threshold lines.
 import { useState, type FormEvent } from 'react';
 import { api, listOrEmpty } from './api.ts';
+import { Link } from './Link.tsx';
+import { navigate } from './router.ts';
+import type { PageProps } from './routes.tsx';
 import { CountPreview } from './CountPreview.tsx';
 import { num, splitList } from './format.ts';
 import { HistoryChart } from './HistoryChart.tsx';
 import type { Segment } from './shapes.ts';
 import { thresholdsOf } from './thresholds.ts';
 import { useAction, useLoad } from './use-load.ts';
-import { Badge, Empty, ErrorBox, Field } from './widgets.tsx';
+import { BackLink, Badge, Empty, ErrorBox, Field, NotFound, Progress } from './widgets.tsx';
 
 const blank: Segment = { id: '', name: '', description: '', query: '', state: 'active', owners: [] };
 
-export function SegmentsPage() {
+export function SegmentsPage({ item }: PageProps) {
+  if (item === 'new') return <SegmentItem segment={blank} />;
+  if (item) return <SegmentById id={item} />;
+  return <SegmentList />;
+}
+
+function SegmentList() {
   const segments = useLoad(() => listOrEmpty<Segment>('~/manage/segments'), []);
-  const [editing, setEditing] = useState<Segment | null>(null);
   const list = segments.data?.value ?? [];
   return (
     <section>
       <header className="page-header">
         <h1>Segments</h1>
-        <button type="button" className="primary" onClick={() => setEditing(blank)}>
+        <Link className="button primary" to="/segments/new">
           New segment
-        </button>
+        </Link>
       </header>
       <ErrorBox error={segments.error} />
       {segments.data?.missing ? <Empty>This server does not offer segments yet.</Empty> : null}
       {list.length === 0 && !segments.loading && !segments.data?.missing ? (
-        <Empty>No segments yet. A segment is an OData filter over Customer, e.g. contains(Email,'@example.com').</Empty>
+        <Empty>No segments yet. Build one from the customers&apos; attributes with New segment.</Empty>
       ) : null}
       {list.length ? (
-        <table className="table clickable" aria-label="Segments">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>State</th>
-              <th>Members</th>
-              <th>Query</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((s) => (
-              <tr key={s.id} onClick={() => setEditing(s)} className={editing?.id === s.id ? 'selected' : undefined}>
-                <td>{s.name}</td>
-                <td>
-                  <Badge status={s.state} />
-                </td>
-                <td>{num(s.memberCount)}</td>
-                <td className="mono">{s.query}</td>
+        <div className="table-box">
+          <table className="table" aria-label="Segments">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>State</th>
+                <th>Members</th>
+                <th>Query</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <Link to={`/segments/${encodeURIComponent(s.id)}`}>{s.name}</Link>
+                  </td>
+                  <td>
+                    <Badge status={s.state} />
+                  </td>
+                  <td>{num(s.memberCount)}</td>
+                  <td className="mono">{s.query}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
-      {editing ? (
-        <SegmentEditor
-          key={editing.id || 'new'}
-          segment={editing}
-          onSaved={(s) => {
-            setEditing(s);
-            segments.reload();
-          }}
-          onDeleted={() => {
-            setEditing(null);
-            segments.reload();
-          }}
-        />
-      ) : null}
+    </section>
+  );
+}
+
+function SegmentById({ id }: { id: string }) {
+  const segment = useLoad(() => api.get<Segment>(`~/manage/segments/${encodeURIComponent(id)}`), [id]);
+  if (segment.error) return <NotFound what="segment" id={id} back="/segments" error={segment.error} />;
+  if (!segment.data) return <Progress label="Loading the segment" />;
+  return <SegmentItem segment={segment.data} onChanged={segment.reload} />;
+}
+
+function SegmentItem({ segment, onChanged }: { segment: Segment; onChanged?: () => void }) {
+  return (
+    <section>
+      <BackLink to="/segments">Segments</BackLink>
+      <SegmentEditor
+        key={segment.id || 'new'}
+        segment={segment}
+        onSaved={(s) =>
+          segment.id ? onChanged?.() : navigate(`/segments/${encodeURIComponent(s.id)}`, { replace: true })
+        }
+        onDeleted={() => navigate('/segments')}
+      />
     </section>
   );
 }

@@ -1,9 +1,14 @@
 // Admin > System > Status: the last run of every task (data sources, unification, segments, measures, publish),
-// its run history with error details, and Refresh all with live progress.
-import { useEffect, useMemo, useState } from 'react';
-import { api, type List } from './api.ts';
+// its run history with error details (the chosen task is in the URL: ?task=…), and Refresh all — disabled while a job
+// of the instance runs, whose progress shows with Cancel. Tasks of deleted data sources, segments and measures are
+// not listed.
+import { useMemo } from 'react';
+import { api, listOrEmpty, type List } from './api.ts';
 import { duration, when } from './format.ts';
-import { JobProgress, pollMs, useJob } from './job-progress.tsx';
+import { useInstanceJob } from './instance-job.ts';
+import { JobProgress } from './job-progress.tsx';
+import { Link } from './Link.tsx';
+import { useQueryParam } from './router.ts';
 import type { Job, Task } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { Badge, Empty, ErrorBox, Json } from './widgets.tsx';
@@ -27,73 +32,92 @@ function groupRuns(jobs: Job[]): Map<string, TaskRun[]> {
   return runs;
 }
 
+/** Items that still exist, by task kind: tasks of deleted data sources, segments or measures are not shown. */
+async function loadExisting(): Promise<Record<string, Set<string>>> {
+  const [ds, seg, mea] = await Promise.all([
+    listOrEmpty<{ id: string }>('~/manage/datasources'),
+    listOrEmpty<{ id: string }>('~/manage/segments'),
+    listOrEmpty<{ id: string }>('~/manage/measures'),
+  ]);
+  const ids = (l: { value: Array<{ id: string }> }) => new Set(l.value.map((x) => x.id));
+  return { ingestion: ids(ds), segment: ids(seg), measure: ids(mea) };
+}
+
 export function StatusPage() {
-  const jobs = useLoad(() => api.get<List<Job>>('~/jobs?limit=200'), []);
-  const [selected, setSelected] = useState<string | null>(null);
-  const [following, setFollowing] = useState<string | null>(null);
+  const active = useInstanceJob();
+  const jobs = useLoad(() => api.get<List<Job>>('~/jobs?limit=200'), [active.job?.id]);
+  const existing = useLoad(loadExisting, [active.job?.id]);
+  const selected = useQueryParam('task');
   const action = useAction();
-  const reloadJobs = jobs.reload;
-  const followed = useJob(following, reloadJobs);
   const list = jobs.data?.value ?? [];
   const runs = useMemo(() => groupRuns(list), [list]);
-  const active = list.some((j) => j.status === 'queued' || j.status === 'running');
-
-  useEffect(() => {
-    if (!active) return;
-    const t = setTimeout(reloadJobs, pollMs);
-    return () => clearTimeout(t);
-  }, [active, jobs.data, reloadJobs]);
 
   const refreshAll = () =>
     action.run(async () => {
-      const job = await api.post<Job>('~/jobs', { operationType: 'all' });
-      setFollowing(job.id);
-      jobs.reload();
+      await api.post<Job>('~/jobs', { operationType: 'all' });
+      active.recheck();
     });
 
-  const rows = [...runs.entries()].map(([key, r]) => ({ key, last: r[0] as TaskRun }));
+  const stillThere = (t: Task) => {
+    const ids = existing.data?.[t.operationType];
+    return !ids || t.identifier === null || ids.has(t.identifier);
+  };
+  const rows = [...runs.entries()]
+    .map(([key, r]) => ({ key, last: r[0] as TaskRun }))
+    .filter((r) => stillThere(r.last.task));
   const history = selected ? (runs.get(selected) ?? []) : [];
   return (
     <section>
       <header className="page-header">
         <h1>System › Status</h1>
-        <button type="button" className="primary" onClick={() => void refreshAll()} disabled={action.busy}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void refreshAll()}
+          disabled={action.busy || active.job !== null}
+          title={active.job ? 'A job of this instance is running' : undefined}
+        >
           Refresh all
         </button>
       </header>
       <ErrorBox error={action.error ?? jobs.error} />
-      {following ? <JobProgress job={followed.job} error={followed.error} /> : null}
+      {active.job ? <JobProgress job={active.job} error={null} /> : null}
       {rows.length === 0 && !jobs.loading ? (
         <Empty>No task has run yet. Add a data source and refresh it, or press Refresh all.</Empty>
       ) : (
-        <table className="table clickable" aria-label="Tasks">
-          <thead>
-            <tr>
-              <th>Task</th>
-              <th>Kind</th>
-              <th>Status</th>
-              <th>Last run</th>
-              <th>Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map(({ key, last }) => (
-              <tr
-                key={key}
-                className={key === selected ? 'selected' : undefined}
-                onClick={() => setSelected(key === selected ? null : key)}
-              >
-                <td>{last.task.friendlyName}</td>
-                <td>{last.task.operationType}</td>
-                <td>
-                  <Badge status={last.task.status} />
-                </td>
-                <td>{when(timeOf(last))}</td>
-                <td>{duration(last.task.startedAt, last.task.finishedAt)}</td>
+        <div className="table-box">
+          <table className="table" aria-label="Tasks">
+            <thead>
+              <tr>
+                <th>Task</th>
+                <th>Kind</th>
+                <th>Status</th>
+                <th>Last run</th>
+                <th>Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {rows.map(({ key, last }) => (
+                <tr key={key} className={key === selected ? 'selected' : undefined}>
+                  <td>
+                    <Link
+                      to={`/admin/status?task=${encodeURIComponent(key)}`}
+                      aria-current={key === selected ? 'true' : undefined}
+                    >
+                      {last.task.friendlyName}
+                    </Link>
+                  </td>
+                  <td>{last.task.operationType}</td>
+                  <td>
+                    <Badge status={last.task.status} />
+                  </td>
+                  <td>{when(timeOf(last))}</td>
+                  <td>{duration(last.task.startedAt, last.task.finishedAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {selected ? <RunHistory runs={history} /> : null}
     </section>

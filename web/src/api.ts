@@ -1,5 +1,6 @@
 // The UI's only way to the server: calls to the HTTP API (/v1) with the signed-in connection key, errors turned
-// into ApiError carrying the OData error's code and message.
+// into ApiError carrying the OData error's code and message. Paths starting "~/" go to the instance of the URL.
+import { urlInstance } from './router.ts';
 
 const keyItem = 'insightflow.key';
 const instanceItem = 'insightflow.instance';
@@ -67,7 +68,7 @@ export async function call<T>(method: string, path: string, body?: unknown, cont
 
 export function resolve(path: string): string {
   if (!path.startsWith('~/')) return path;
-  const instance = session.instance() ?? 'default';
+  const instance = urlInstance() ?? session.instance() ?? 'default';
   return `/v1/instances/${encodeURIComponent(instance)}/${path.slice(2)}`;
 }
 

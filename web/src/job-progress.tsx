@@ -1,7 +1,8 @@
-// Following a job while it runs: polls GET …/jobs/{id} every second until it ends, and shows its task progress.
-import { useEffect, useState } from 'react';
+// A job's progress while it runs: task n of m, the running task (with rows read when it tells them), every task's
+// status and error, and Cancel.
 import { api } from './api.ts';
 import type { Job } from './shapes.ts';
+import { useAction } from './use-load.ts';
 import { Badge, ErrorBox, Progress } from './widgets.tsx';
 
 /** Poll interval while a job runs, in milliseconds. */
@@ -9,56 +10,39 @@ export const pollMs = 1000;
 
 const ended = (s: string) => !['queued', 'running'].includes(s);
 
-/** The job as it progresses; `onEnd` runs once when it reaches a final status. */
-export function useJob(jobId: string | null, onEnd?: (job: Job) => void): { job: Job | null; error: unknown } {
-  const [job, setJob] = useState<Job | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    if (!jobId) return;
-    let live = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
-      try {
-        const j = await api.get<Job>(`~/jobs/${encodeURIComponent(jobId)}`);
-        if (!live) return;
-        setJob(j);
-        setError(null);
-        if (ended(j.status)) {
-          onEnd?.(j);
-          return;
-        }
-      } catch (e) {
-        if (!live) return;
-        setError(e);
-      }
-      timer = setTimeout(() => void poll(), pollMs);
-    };
-    void poll();
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-    // onEnd is a callback of the caller's render; following a new job id is what restarts polling.
-  }, [jobId]);
-  return { job, error };
-}
-
 export function JobProgress({ job, error }: { job: Job | null; error: unknown }) {
+  const cancel = useAction();
   if (!job) return error ? <ErrorBox error={error} /> : <Progress label="Starting the job" />;
   const done = job.tasks.filter((t) => ended(t.status)).length;
-  const running = job.tasks.find((t) => t.status === 'running');
+  const runningIx = job.tasks.findIndex((t) => t.status === 'running');
+  const running = job.tasks[runningIx];
+  const active = !ended(job.status);
   return (
-    <div className="job-progress" data-job={job.id}>
+    <div className="job-progress" data-job={job.id} role="region" aria-label="Job progress">
       <div className="row">
         <strong>Job {job.id}</strong> <Badge status={job.status} />
+        {active ? (
+          <button
+            type="button"
+            className="danger"
+            disabled={cancel.busy}
+            onClick={() => void cancel.run(async () => void (await api.post(`~/jobs/${job.id}/cancel`)))}
+          >
+            Cancel job
+          </button>
+        ) : null}
       </div>
-      {ended(job.status) ? null : (
+      {active ? (
         <Progress
           done={done}
           total={job.tasks.length || undefined}
-          label={running ? `Running: ${running.friendlyName}` : `Job ${job.status}`}
+          label={
+            running
+              ? `Task ${runningIx + 1} of ${job.tasks.length}: ${running.friendlyName}${rowsRead(running)}`
+              : `Job ${job.status}`
+          }
         />
-      )}
+      ) : null}
       <ul className="task-list">
         {job.tasks.map((t) => (
           <li key={t.id}>
@@ -67,7 +51,13 @@ export function JobProgress({ job, error }: { job: Job | null; error: unknown })
           </li>
         ))}
       </ul>
-      <ErrorBox error={error} />
+      <ErrorBox error={cancel.error ?? error} />
     </div>
   );
+}
+
+/** ", 12,345 rows read" when the running task reports how far it is. */
+function rowsRead(t: Job['tasks'][number]): string {
+  const n = t.stats?.rowsRead ?? t.stats?.rowsIngested;
+  return typeof n === 'number' ? `, ${n.toLocaleString()} rows read` : '';
 }

@@ -1,6 +1,7 @@
 // Small building blocks shared by the pages: error and empty states, status badges, progress, copy button.
 import { useState, type ReactNode } from 'react';
-import { messageOf } from './api.ts';
+import { ApiError, messageOf } from './api.ts';
+import { Link } from './Link.tsx';
 import type { Status } from './shapes.ts';
 
 export function ErrorBox({ error }: { error: unknown }) {
@@ -60,4 +61,30 @@ export function Field({ label, children, hint }: { label: string; children: Reac
 
 export function Json({ value }: { value: unknown }) {
   return <pre className="json">{JSON.stringify(value, null, 2)}</pre>;
+}
+
+/** The way back from an item to its list, above the item's view. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <nav aria-label="Breadcrumb" className="breadcrumb">
+      <Link to={to}>← {children}</Link>
+    </nav>
+  );
+}
+
+/** An item that could not be loaded: not found (deleted, another instance) or another error. */
+export function NotFound({ what, id, back, error }: { what: string; id: string; back: string; error: unknown }) {
+  const gone = error instanceof ApiError && error.status === 404;
+  return (
+    <section>
+      <BackLink to={back}>Back</BackLink>
+      {gone ? (
+        <Empty>
+          There is no {what} <span className="mono">{id}</span> in this instance: it may have been deleted.
+        </Empty>
+      ) : (
+        <ErrorBox error={error} />
+      )}
+    </section>
+  );
 }
