@@ -410,7 +410,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
       ),
       Object.entries(ann)
         .filter(([k]) => !k.startsWith('@'))
-        .map(([k, v]) => [k, v === null ? '—' : String(v)]),
+        .map(([k, v]) => [k, v === null ? '—' : String(v as string | number)]),
     );
     const sources = card.getByRole('table', { name: 'Source records' });
     await sources.locator('tbody tr').first().waitFor();

@@ -128,7 +128,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
 
   return (
     <form className="card form" onSubmit={submit} aria-label="Flow editor">
-      <h2>{flow.id ? `Flow: ${flow.name}` : 'New flow'}</h2>
+      <h1>{flow.id ? `Flow: ${flow.name}` : 'New flow'}</h1>
       <div className="grid2">
         <Field label="Name">
           <input name="flowName" value={name} onChange={(e) => setName(e.target.value)} required />

@@ -145,7 +145,7 @@ function MeasureEditor({
   return (
     <div className="card">
       <form className="form" onSubmit={submit} aria-label="Measure editor">
-        <h2>{measure.id ? `Measure: ${measure.name}` : 'New measure'}</h2>
+        <h1>{measure.id ? `Measure: ${measure.name}` : 'New measure'}</h1>
         <div className="grid2">
           <Field label="Name">
             <input value={name} onChange={(e) => setName(e.target.value)} required />

@@ -133,7 +133,7 @@ function SegmentEditor({
   return (
     <div className="card">
       <form className="form" onSubmit={submit} aria-label="Segment editor">
-        <h2>{segment.id ? `Segment: ${segment.name}` : 'New segment'}</h2>
+        <h1>{segment.id ? `Segment: ${segment.name}` : 'New segment'}</h1>
         <div className="grid2">
           <Field label="Name">
             <input value={name} onChange={(e) => setName(e.target.value)} required />
