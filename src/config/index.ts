@@ -31,6 +31,9 @@ export interface Config {
   maxUploadBytes: number;
   /** Largest accepted JSON request body, in bytes. Default 1 MiB. */
   maxBodyBytes: number;
+  /** Deepest nesting of arrays and objects a JSON or NDJSON data source file may hold; deeper files fail their
+   * refresh. Default 64 (at most 1000). */
+  jsonMaxDepth: number;
   /** Memory DuckDB may use per instance before spilling to disk, e.g. "1GB". Default 1GB. */
   duckdbMemoryLimit: string;
   /** Secret for signing page and partition links and encrypting stored secrets; default: generated once into the
@@ -191,6 +194,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     maxUploadBytes: int(merged, 'INSIGHTFLOW_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
     maxBodyBytes: int(merged, 'INSIGHTFLOW_MAX_BODY_BYTES', 1024 ** 2, 1024, 64 * 1024 ** 2),
+    jsonMaxDepth: int(merged, 'INSIGHTFLOW_JSON_MAX_DEPTH', 64, 1, 1000),
     duckdbMemoryLimit,
     secretKey,
     publicUrl: publicUrl(merged, 'INSIGHTFLOW_PUBLIC_URL'),

@@ -85,7 +85,7 @@ export async function createServices(
     clock,
     log,
     executors: {
-      ingestion: ingestionTask({ dataStore, importDir: config.importDir }),
+      ingestion: ingestionTask({ dataStore, importDir: config.importDir, maxJsonDepth: config.jsonMaxDepth }),
       unification: unificationTask(),
       segment: segmentTask(),
       measure: measureTask(),

@@ -10,6 +10,7 @@ import type { Attribute, AttributeType } from '../datastore/schema.ts';
 import { namePattern, quoteIdent, sqlString } from '../datastore/schema.ts';
 import { findCsvProblem } from './csv-check.ts';
 import { resolveImportFile } from './import-path.ts';
+import { checkJsonFile, defaultJsonMaxDepth } from './json-check.ts';
 import type { DataSource } from './model.ts';
 
 export interface IngestResult {
@@ -107,12 +108,16 @@ export async function ingestFile(
     importDir: string;
     dataSource: Pick<DataSource, 'kind' | 'location' | 'options' | 'primaryKey' | 'name'>;
     table: string;
+    /** Deepest nesting a JSON or NDJSON file may hold; default 64. */
+    maxJsonDepth?: number;
   },
 ): Promise<IngestResult> {
   const ds = opts.dataSource;
   const file = resolveImportFile(opts.importDir, ds.location);
   const bytes = statSync(file).size;
   if (bytes === 0) throw new TaskError('EmptyFile', `${ds.location}: the file is empty`);
+  if (ds.kind === 'json' || ds.kind === 'ndjson')
+    await checkJsonFile(file, { maxDepth: opts.maxJsonDepth ?? defaultJsonMaxDepth, label: ds.location });
   let source: string;
   let columns: Array<{ name: string; type: string }>;
   try {
@@ -142,6 +147,8 @@ export async function ingestFile(
   const attributes = await describeTable(conn, opts.table);
   const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${opts.table}`);
   const rowCount = Number(count.getRowObjectsJS()[0]?.n ?? 0);
+  if (rowCount === 0 && (ds.kind === 'json' || ds.kind === 'ndjson'))
+    throw new TaskError('EmptyFile', `${ds.location}: the file holds no records`);
   if (ds.primaryKey) await checkPrimaryKey(conn, opts.table, ds.primaryKey, attributes, ds.name);
   return { attributes, rowCount, bytes };
 }

@@ -8,7 +8,7 @@ import { ingestFile } from '../../sources/ingest.ts';
 import type { LastRefresh } from '../../sources/model.ts';
 import type { TaskExecutor } from '../runner.ts';
 
-export function ingestionTask(deps: { dataStore: DataStore; importDir: string }): TaskExecutor {
+export function ingestionTask(deps: { dataStore: DataStore; importDir: string; maxJsonDepth: number }): TaskExecutor {
   const results = new Map<string, PublishedEntity>();
   return {
     start: async (tx, ctx) => {
@@ -21,7 +21,12 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string })
       const table = physicalName(ds.entity, version);
       const r = await ctx.data.write(async (conn) => {
         try {
-          return await ingestFile(conn, { importDir: deps.importDir, dataSource: ds, table });
+          return await ingestFile(conn, {
+            importDir: deps.importDir,
+            dataSource: ds,
+            table,
+            maxJsonDepth: deps.maxJsonDepth,
+          });
         } catch (err) {
           await dropEntityVersion(conn, table);
           throw err;
