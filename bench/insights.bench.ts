@@ -151,7 +151,7 @@ const insightsBench: Bench = async (ctx) => {
   );
   const services = await createServices(config, { log: silentLogger });
   try {
-    await bootstrap(services.db, services.clock, { adminKey: undefined });
+    await bootstrap(services.db, services.clock, { adminKey: undefined, serverKey: services.secretKey });
     const data = await services.dataStore.instance(instance);
     const entities = await data.write(async (conn) => {
       await createData(conn, profiles);

@@ -38,7 +38,14 @@ for (const engine of await engines()) {
       const rx = await startReceiver();
       const { db, sender } = s.runtime.services;
       const others = [1, 2].map(() =>
-        createDeliveryWorker({ db, clock: systemClock, log: silentLogger, send: sender, schedule: [1000] }),
+        createDeliveryWorker({
+          db,
+          clock: systemClock,
+          log: silentLogger,
+          send: sender,
+          secretKey: s.runtime.services.secretKey,
+          schedule: [1000],
+        }),
       );
       try {
         for (const p of ['/a', '/b']) {

@@ -4,6 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { Job, Task } from '../jobs/index.ts';
 import type { DataSource } from '../sources/index.ts';
 import { systemClock } from '../core/clock.ts';
+import { resolveSecretKey } from '../core/secrets.ts';
 import { openStore } from '../store/index.ts';
 import { createConnection, getInstance, roles, type Role } from '../tenancy/index.ts';
 import { CliError, createClient } from './client.ts';
@@ -123,6 +124,7 @@ export async function keysCommand(config: Readonly<Config>, argv: string[], out:
       name: values.name,
       role: values.role as Role,
       rateLimit,
+      serverKey: resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }),
     });
     out(`created connection ${connection.id} (${connection.role} on ${values.instance}); its key, shown only now:`);
     out(key);

@@ -1,7 +1,7 @@
 // The server secret: INSIGHTFLOW_SECRET_KEY, or a random key generated once into <data dir>/secret.key (mode 0600).
 // Used to encrypt stored passwords (AES-256-GCM) and to sign links.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** 32 bytes derived from the configured secret, or from the generated key file. */
@@ -13,6 +13,7 @@ export function resolveSecretKey(opts: { secretKey: string | undefined; dataDir:
       mkdirSync(opts.dataDir, { recursive: true });
       writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
     }
+    chmodSync(file, 0o600);
     secret = readFileSync(file, 'utf8').trim();
   }
   return createHash('sha256').update(`insightflow:${secret}`).digest();

@@ -1,5 +1,6 @@
 // Control-store queries for webhook deliveries and their attempt log. Claims and completions are batched: one
 // statement claims many due rows (skipping rows other nodes hold on PostgreSQL), one transaction records many outcomes.
+import { decryptText } from '../core/secrets.ts';
 import type { DeliveryFormat, EventEnvelope, EventType } from '../events/index.ts';
 import type { Db, SqlValue } from '../store/index.ts';
 import { fromJson, skipLocked } from '../store/index.ts';
@@ -166,7 +167,11 @@ export async function releaseAllLeases(db: Db): Promise<number> {
 
 /** Where and how the deliveries of these subscriptions go, read afresh per claim (so a rotation, a change of URL or
  * a disable applies to the next attempt). */
-export async function deliveryTargets(db: Db, subscriptionIds: string[]): Promise<Map<string, DeliveryTarget>> {
+export async function deliveryTargets(
+  db: Db,
+  subscriptionIds: string[],
+  secretKey: Buffer,
+): Promise<Map<string, DeliveryTarget>> {
   const rows = await db.all<{
     id: string;
     url: string;
@@ -187,8 +192,8 @@ export async function deliveryTargets(db: Db, subscriptionIds: string[]): Promis
         url: r.url,
         format: r.format,
         enabled: Number(r.enabled) === 1,
-        secret: r.secret,
-        previousSecret: r.previous_secret,
+        secret: decryptText(secretKey, r.secret),
+        previousSecret: r.previous_secret === null ? null : decryptText(secretKey, r.previous_secret),
         previousSecretUntil: r.previous_secret_until,
       },
     ]),

@@ -2,6 +2,7 @@
 // made and shown once), change, rotate the secret (the previous one keeps signing for 24 h), retry a failed delivery,
 // replay a subscription's events since a time. Built-in flows' subscriptions belong to their flows and are not
 // reachable here.
+import { encryptText } from '../core/secrets.ts';
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -33,6 +34,8 @@ export interface WebhookDeps {
   /** Wakes the delivery worker (after a retry or replay commits). */
   wake: () => void;
   checkMeasureDimension?: MeasureDimensionCheck;
+  /** The server key: signing secrets are stored encrypted with it (src/core/secrets.ts). */
+  secretKey: Buffer;
 }
 
 /** How long the previous secret keeps signing after a rotation, ms. */
@@ -63,6 +66,7 @@ export async function createWebhook(
   },
 ): Promise<{ subscription: Subscription; secret: string }> {
   const now = deps.clock.now().toISOString();
+  const secret = generateSecret();
   const sub: Subscription = {
     id: newId('sub'),
     instanceId,
@@ -73,7 +77,7 @@ export async function createWebhook(
     params: input.params,
     format: input.format,
     enabled: input.enabled,
-    secret: generateSecret(),
+    secret: encryptText(deps.secretKey, secret),
     previousSecret: null,
     previousSecretUntil: null,
     description: input.description ?? null,
@@ -83,7 +87,7 @@ export async function createWebhook(
   };
   await checkSubscription(deps, instanceId, sub);
   await insertSubscription(deps.db, sub);
-  return { subscription: sub, secret: sub.secret };
+  return { subscription: sub, secret };
 }
 
 export async function requireWebhook(db: Db, instanceId: string, id: string): Promise<Subscription> {
@@ -137,15 +141,16 @@ export async function rotateSecret(
 ): Promise<{ subscription: Subscription; secret: string }> {
   const old = await requireWebhook(deps.db, instanceId, id);
   const now = deps.clock.now();
+  const secret = generateSecret();
   const next: Subscription = {
     ...old,
-    secret: generateSecret(),
+    secret: encryptText(deps.secretKey, secret),
     previousSecret: old.secret,
     previousSecretUntil: new Date(now.getTime() + rotationOverlapMs).toISOString(),
     updatedAt: now.toISOString(),
   };
   await updateSubscription(deps.db, next);
-  return { subscription: next, secret: next.secret };
+  return { subscription: next, secret };
 }
 
 /** Puts a failed delivery back in the queue, due now. */
@@ -187,4 +192,19 @@ export async function replay(deps: WebhookDeps, instanceId: string, subId: strin
     return chosen.length;
   });
   return count;
+}
+
+/** Encrypts signing secrets stored in clear by earlier versions; at start. Returns how many subscriptions changed. */
+export async function encryptStoredSecrets(db: Db, secretKey: Buffer): Promise<number> {
+  const rows = await db.all<{ id: string; secret: string; previous_secret: string | null }>(
+    `SELECT id, secret, previous_secret FROM subscriptions WHERE secret LIKE 'whsec%' OR previous_secret LIKE 'whsec%'`,
+  );
+  const seal = (s: string | null) => (s === null || !s.startsWith('whsec') ? s : encryptText(secretKey, s));
+  for (const r of rows)
+    await db.run('UPDATE subscriptions SET secret = ?, previous_secret = ? WHERE id = ?', [
+      seal(r.secret),
+      seal(r.previous_secret),
+      r.id,
+    ]);
+  return rows.length;
 }

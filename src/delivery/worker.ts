@@ -26,6 +26,8 @@ export interface DeliveryWorkerDeps {
   log: Logger;
   /** The guarded HTTP sender (bound to the target address allow-list). */
   send: (req: HttpRequest) => Promise<HttpResult>;
+  /** The server key the subscriptions' signing secrets are encrypted with. */
+  secretKey: Buffer;
   /** Retry delays in ms (config.retrySchedule, parsed). */
   schedule: readonly number[];
   /** Jitter source in [0, 1); default Math.random. */
@@ -135,7 +137,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         const batch = await claimDeliveries(tx, { now, leaseMs: deps.leaseMs ?? 60_000, limit: room });
         const targets =
           batch.length > 0
-            ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))])
+            ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], deps.secretKey)
             : new Map<string, DeliveryTarget>();
         return { batch, targets };
       });

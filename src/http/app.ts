@@ -159,7 +159,7 @@ async function authenticate(services: Services, r: Route, c: Context): Promise<P
 async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
   const key = extractKey(c);
   if (key) {
-    const p = await principalByKeyHash(services.db, hashKey(key));
+    const p = await principalByKeyHash(services.db, hashKey(services.secretKey, key));
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
     return p;
   }

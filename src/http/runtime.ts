@@ -12,6 +12,7 @@ import { parseAllowedTargets } from '../delivery/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
 import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
 import { webhookSink } from '../delivery/sink.ts';
+import { encryptStoredSecrets } from '../delivery/webhook-subscriptions.ts';
 import { createDeliveryWorker } from '../delivery/worker.ts';
 import { emailSettingsForSending } from '../flows/email-settings.ts';
 import { checkedSmtpAddress, createMailer } from '../flows/mailer.ts';
@@ -36,7 +37,7 @@ import {
 import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
 import { openStore } from '../store/index.ts';
-import { bootstrap } from '../tenancy/index.ts';
+import { bootstrap, rehashLegacyKeys } from '../tenancy/index.ts';
 import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
 import { routes } from './routes/index.ts';
@@ -140,6 +141,7 @@ export async function createServices(
     clock,
     log,
     send: sender,
+    secretKey,
     schedule: parseRetrySchedule(config.retrySchedule),
     onOutcome: (outcome, latencyMs) => metrics.delivery(outcome, latencyMs / 1000),
   });
@@ -164,7 +166,7 @@ export async function createServices(
     flowDeps: { db, clock, checkMeasureDimension },
     flowWorker,
     deliveryWorker,
-    webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension },
+    webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },
     secretKey,
     checkSmtpHost,
     metrics,
@@ -178,7 +180,9 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const services = await createServices(config, opts);
   const { db, log } = services;
-  const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey });
+  await rehashLegacyKeys(db, services.secretKey);
+  await encryptStoredSecrets(db, services.secretKey);
+  const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey, serverKey: services.secretKey });
   await services.runner.recover({ multiNode: db.dialect === 'postgres' });
   services.runner.start();
   services.scheduler.start();

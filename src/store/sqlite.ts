@@ -1,9 +1,16 @@
 // SQLite adapter over node:sqlite. One connection in WAL mode; statements are synchronous, so a promise-chain lock
 // keeps an open transaction from interleaving with other callers' statements.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Db, SqlValue } from './db.ts';
 
+/** Opens (or creates) the database file, readable and writable by its owner only: SQLite gives its -wal and -shm
+ * files the main file's mode. */
 export function openSqlite(file: string): Db {
+  if (file !== ':memory:') {
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
   const db = new DatabaseSync(file);
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',

@@ -29,6 +29,8 @@ export async function createConnection(
     rateLimit?: number | undefined;
     systemAdmin?: boolean;
     key?: string;
+    /** The server key that keys the stored hash (src/core/secrets.ts). */
+    serverKey: Buffer;
   },
 ): Promise<{ connection: Connection; key: string }> {
   const key = input.key ?? generateKey();
@@ -42,7 +44,7 @@ export async function createConnection(
     rateLimit: input.rateLimit ?? null,
     createdAt: clock.now().toISOString(),
   };
-  await insertConnection(db, { ...connection, keyHash: hashKey(key) });
+  await insertConnection(db, { ...connection, keyHash: hashKey(input.serverKey, key) });
   return { connection, key };
 }
 
@@ -51,7 +53,7 @@ export async function createConnection(
 export async function bootstrap(
   db: Db,
   clock: Clock,
-  opts: { adminKey: string | undefined },
+  opts: { adminKey: string | undefined; serverKey: Buffer },
 ): Promise<{ generatedKey?: string; createdDefault: boolean }> {
   return db.tx(async (tx) => {
     let createdDefault = false;
@@ -65,6 +67,7 @@ export async function bootstrap(
       name: 'System administrator',
       role: 'admin',
       systemAdmin: true,
+      serverKey: opts.serverKey,
       ...(opts.adminKey ? { key: opts.adminKey } : {}),
     });
     return opts.adminKey ? { createdDefault } : { generatedKey: key, createdDefault };

@@ -1,5 +1,6 @@
 // Control-store queries for instances and connections.
 import type { Db } from '../store/index.ts';
+import { keyedHashPrefix, keyHashOfDigest } from './keys.ts';
 import type { Connection, Instance, Principal, Role } from './model.ts';
 
 interface ConnectionRow {
@@ -91,4 +92,14 @@ function principalOf(r: ConnectionRow): Principal {
 
 export async function hasSystemAdmin(db: Db): Promise<boolean> {
   return (await db.get('SELECT id FROM connections WHERE system_admin = 1 LIMIT 1')) !== undefined;
+}
+
+/** Converts API key hashes stored before keyed hashing (bare SHA-256) into keyed hashes; returns how many. */
+export async function rehashLegacyKeys(db: Db, serverKey: Buffer): Promise<number> {
+  const rows = await db.all<{ id: string; key_hash: string }>(
+    `SELECT id, key_hash FROM connections WHERE key_hash NOT LIKE '${keyedHashPrefix}%'`,
+  );
+  for (const r of rows)
+    await db.run('UPDATE connections SET key_hash = ? WHERE id = ?', [keyHashOfDigest(serverKey, r.key_hash), r.id]);
+  return rows.length;
 }

@@ -8,6 +8,7 @@ import { flowIn, flowPatch } from '../../flows/model.ts';
 import { createFlow, patchFlow, removeFlow, requireFlow } from '../../flows/service.ts';
 import { initialSteps } from '../../flows/worker.ts';
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
+import { flowForViewer, seesCredentials } from '../viewer-redaction.ts';
 
 const base = '/v1/instances/{instanceId}/flows';
 
@@ -22,7 +23,10 @@ export const flowRoutes = [
     tags: ['Flows'],
     access: 'viewer',
     responses: { 200: { description: 'Flows of the instance.' } },
-    handler: async ({ services, params }) => list(await listFlows(services.db, params.instanceId as string)),
+    handler: async ({ services, params, principal }) => {
+      const flows = await listFlows(services.db, params.instanceId as string);
+      return list(seesCredentials(principal) ? flows : flows.map(flowForViewer));
+    },
   }),
   route({
     method: 'post',
@@ -48,8 +52,10 @@ export const flowRoutes = [
     tags: ['Flows'],
     access: 'viewer',
     responses: { 200: { description: 'The flow.' } },
-    handler: async ({ services, params }) =>
-      ok(await requireFlow(services.db, params.instanceId as string, params.flowId as string)),
+    handler: async ({ services, params, principal }) => {
+      const flow = await requireFlow(services.db, params.instanceId as string, params.flowId as string);
+      return ok(seesCredentials(principal) ? flow : flowForViewer(flow));
+    },
   }),
   route({
     method: 'patch',

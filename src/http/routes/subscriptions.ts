@@ -22,11 +22,20 @@ import {
   retryDelivery,
   rotateSecret,
 } from '../../delivery/webhook-subscriptions.ts';
+import type { Subscription } from '../../events/index.ts';
+import type { Principal } from '../../tenancy/index.ts';
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
+import { seesCredentials, withoutCredentials } from '../viewer-redaction.ts';
 
 const base = '/v1/instances/{instanceId}/subscriptions';
 const subscriptionPath = (instanceId: string, id: string) =>
   `/v1/instances/${encodeURIComponent(instanceId)}/subscriptions/${id}`;
+
+/** A subscription as the caller may see it: a viewer gets its URL without credentials. */
+function viewFor(principal: Principal | null, s: Subscription): Record<string, unknown> {
+  const view = subscriptionView(s);
+  return seesCredentials(principal) ? view : { ...view, url: withoutCredentials(s.url) };
+}
 
 export const subscriptionRoutes = [
   route({
@@ -66,8 +75,8 @@ export const subscriptionRoutes = [
     tags: ['Subscriptions'],
     access: 'viewer',
     responses: { 200: { description: 'Webhook and Power Automate subscriptions of the instance (without secrets).' } },
-    handler: async ({ services, params }) =>
-      list((await listWebhooks(services.db, params.instanceId as string)).map(subscriptionView)),
+    handler: async ({ services, params, principal }) =>
+      list((await listWebhooks(services.db, params.instanceId as string)).map((s) => viewFor(principal, s))),
   }),
   route({
     method: 'post',
@@ -103,9 +112,10 @@ export const subscriptionRoutes = [
     tags: ['Subscriptions'],
     access: 'viewer',
     responses: { 200: { description: 'The subscription (without its secret).' } },
-    handler: async ({ services, params }) =>
+    handler: async ({ services, params, principal }) =>
       ok(
-        subscriptionView(
+        viewFor(
+          principal,
           await requireWebhook(services.db, params.instanceId as string, params.subscriptionId as string),
         ),
       ),
