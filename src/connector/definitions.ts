@@ -1,6 +1,6 @@
 // The generated API descriptions committed under docs/connector/: the connector definition (swagger.json), its
 // paconn properties (apiProperties.json) and the OpenAPI 3.1 description of the whole API (openapi.json).
-import type { Route } from '../http/route.ts';
+import type { Operation } from './operation.ts';
 import { buildApiProperties } from './api-properties.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { buildOpenApi } from './openapi.ts';
@@ -10,14 +10,14 @@ import { buildSwagger, connectorRoutes } from './swagger.ts';
 export const definitionsDir = 'docs/connector';
 
 /** The paconn properties of the connector (apiProperties.json). */
-export function connectorApiProperties(routes: Route[]): JsonSchema {
+export function connectorApiProperties(routes: Operation[]): JsonSchema {
   const pageable = connectorRoutes(routes)
     .filter((r) => r.connector?.pageable)
     .map((r) => r.operationId);
   return buildApiProperties({ pageableOperations: pageable });
 }
 
-export function definitionFiles(routes: Route[]): Record<string, JsonSchema> {
+export function definitionFiles(routes: Operation[]): Record<string, JsonSchema> {
   return {
     'swagger.json': buildSwagger(routes),
     'apiProperties.json': connectorApiProperties(routes),

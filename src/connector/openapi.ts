@@ -1,5 +1,5 @@
 // OpenAPI 3.1 description of the whole API, generated from the route definitions (JSON Schema 2020-12 from zod).
-import type { Route } from '../http/route.ts';
+import type { Operation } from './operation.ts';
 import { payloadSchemas, eventTypes } from '../events/index.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { zodJsonSchema } from './json-schema.ts';
@@ -21,7 +21,7 @@ const errorSchema: JsonSchema = {
 const schemaOf = (s: Parameters<typeof zodJsonSchema>[0], io: 'input' | 'output'): JsonSchema =>
   zodJsonSchema(s, { target: 'draft-2020-12', io });
 
-export function buildOpenApi(routes: Route[], opts: { serverUrl?: string } = {}): JsonSchema {
+export function buildOpenApi(routes: Operation[], opts: { serverUrl?: string } = {}): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) (paths[r.path] ??= {})[r.method] = operationOf(r);
   return {
@@ -64,7 +64,7 @@ function eventSchema(type: (typeof eventTypes)[number]): JsonSchema {
   };
 }
 
-function operationOf(r: Route): JsonSchema {
+function operationOf(r: Operation): JsonSchema {
   const parameters: JsonSchema[] = [...r.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
     name,
     in: 'path',
@@ -90,6 +90,9 @@ function operationOf(r: Route): JsonSchema {
     responses[status] = {
       description: res.description,
       ...(res.schema ? { content: { 'application/json': { schema: schemaOf(res.schema, 'output') } } } : {}),
+      ...(res.file
+        ? { content: Object.fromEntries(res.file.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) }
+        : {}),
       ...(status === '201' ? { headers: { Location: { schema: { type: 'string' } } } } : {}),
     };
   }

@@ -26,6 +26,8 @@ export interface Partition {
   rowCount: number;
   sizeBytes: number;
   url: string;
+  /** The signed token in `url`: "Retrieve data from a partition" takes it as its parameter. */
+  token: string;
   expiresAt: string;
 }
 
@@ -90,6 +92,7 @@ export async function getPartitions(
   const expiresAt = deps.clock.now().getTime() + partitionLinkTtlMs;
   return partitionFormats.map((format) => {
     const claim = { instanceId, entity: name, version: entity.version, format, expiresAt };
+    const token = signPartition(deps.secretKey, claim);
     return {
       name: fileName(name, entity.version, format),
       format,
@@ -97,7 +100,8 @@ export async function getPartitions(
       version: entity.version,
       rowCount: entity.rowCount,
       sizeBytes: statSync(partitionFile(deps.dataDir, claim)).size,
-      url: linkTo(base, `/v1/partitions/${signPartition(deps.secretKey, claim)}`),
+      url: linkTo(base, `/v1/partitions/${token}`),
+      token,
       expiresAt: new Date(expiresAt).toISOString(),
     };
   });

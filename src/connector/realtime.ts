@@ -10,6 +10,7 @@ import type { Attribute, DataStore, PublishedEntity } from '../datastore/index.t
 import { duckTypeOf, quoteIdent } from '../datastore/index.ts';
 import type { Db } from '../store/index.ts';
 import { toJson } from '../store/index.ts';
+import { isWritable } from './entity-schema.ts';
 import { overlayTable, profileEntity, realtimeTable } from './entity-source.ts';
 
 /** Longest a real-time value may live: 30 days (ms). */
@@ -126,6 +127,8 @@ export async function createRecord(
 ): Promise<{ id: string; record: RecordValues; validUntil: string }> {
   if (entity.name === profileEntity)
     throw invalid(`profiles are not created in real time; update one with PATCH …/data/${profileEntity}/{key}`);
+  if (!isWritable(entity.kind))
+    throw invalid(`${entity.name} is computed by Insightflow and takes no items; create items in a source entity`);
   const now = deps.clock.now();
   const until = expiryOf(validUntil, now, defaultCreateValidityMs);
   const record = checkRecord(entity, values);

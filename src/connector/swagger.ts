@@ -1,7 +1,8 @@
 // The Power Automate / Logic Apps custom connector definition (OpenAPI 2.0 with the Power Platform extensions),
 // generated from the route definitions: every route with connector info is an action, the routes behind the
 // drop-downs are internal operations, and the six triggers come from the event catalog.
-import type { Route } from '../http/route.ts';
+import type { Operation } from './operation.ts';
+import { nameFields, nameParameter } from './field-texts.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { swaggerSchemaOf, zodJsonSchema } from './json-schema.ts';
 import { connectorExtensions, dynamicSourceOperations } from './parameters.ts';
@@ -30,13 +31,13 @@ const subscriptionDeletePath = /^\/v1\/instances\/\{instanceId\}\/subscriptions\
 
 /** Routes the connector describes: actions (routes with connector info), drop-down sources, and not the generic
  * trigger route (the six concrete trigger operations replace it). */
-export function connectorRoutes(routes: Route[]): Route[] {
+export function connectorRoutes(routes: Operation[]): Operation[] {
   return routes.filter(
     (r) => (r.connector !== undefined || dynamicSourceOperations.has(r.operationId)) && !r.path.includes('{trigger}'),
   );
 }
 
-export function buildSwagger(routes: Route[], opts: SwaggerOptions = {}): JsonSchema {
+export function buildSwagger(routes: Operation[], opts: SwaggerOptions = {}): JsonSchema {
   const included = connectorRoutes(routes);
   const available = new Set(included.map((r) => r.operationId));
   const paths: Record<string, Record<string, unknown>> = {};
@@ -54,8 +55,9 @@ export function buildSwagger(routes: Route[], opts: SwaggerOptions = {}): JsonSc
     tags: ['Triggers'],
     'x-ms-visibility': 'internal',
     parameters: pathParameters(deletePath, available),
-    responses: { 204: { description: 'Unsubscribed.' }, 404: { description: 'No such subscription.' } },
+    responses: { 204: { description: 'Unsubscribed.' } },
   };
+  designerReady(paths);
   return {
     swagger: '2.0',
     info: {
@@ -72,6 +74,7 @@ export function buildSwagger(routes: Route[], opts: SwaggerOptions = {}): JsonSc
     consumes: ['application/json'],
     produces: ['application/json'],
     paths,
+    definitions: { Error: nameFields(structuredClone(errorSchema)) },
     securityDefinitions: { api_key: { type: 'apiKey', in: 'header', name: 'api-key' } },
     security: [{ api_key: [] }],
     'x-ms-connector-metadata': [
@@ -82,7 +85,7 @@ export function buildSwagger(routes: Route[], opts: SwaggerOptions = {}): JsonSc
   };
 }
 
-function operationOf(r: Route, available: Set<string>): JsonSchema {
+function operationOf(r: Operation, available: Set<string>): JsonSchema {
   const visibility = r.connector?.visibility ?? (r.connector ? undefined : 'internal');
   const overrides = r.connector?.parameters ?? {};
   const parameters: JsonSchema[] = [...pathParameters(r.path, available, overrides), ...queryParameters(r, overrides)];
@@ -92,10 +95,25 @@ function operationOf(r: Route, available: Set<string>): JsonSchema {
     responses[status] = {
       description: res.description,
       ...(res.schema ? { schema: swaggerSchemaOf(res.schema, 'output') } : {}),
+      ...(res.file ? { schema: { type: 'file' } } : {}),
       ...(status === '201'
         ? { headers: { Location: { type: 'string', description: 'URL of the new resource.' } } }
         : {}),
     };
+  }
+  const files = Object.values(r.responses).flatMap((res) => res.file ?? []);
+  const rows = r.connector?.rowSchema;
+  if (rows && available.has('GetEntitySchema')) {
+    const dynamic = rowSchemaExtensions(rows.entity);
+    const ok = Object.keys(responses).find((s) => s.startsWith('2')) as string;
+    if (rows.in === 'body') {
+      const body = parameters.find((p) => p.in === 'body') as JsonSchema;
+      body.schema = { type: 'object', ...dynamic };
+    } else if (rows.in === 'response') responses[ok] = { ...responses[ok], schema: { type: 'object', ...dynamic } };
+    else {
+      const value = ((responses[ok]?.schema as JsonSchema).properties as Record<string, JsonSchema>).value;
+      (value as JsonSchema).items = { type: 'object', ...dynamic };
+    }
   }
   return {
     operationId: r.operationId,
@@ -106,12 +124,13 @@ function operationOf(r: Route, available: Set<string>): JsonSchema {
     ...(r.connector?.pageable ? { 'x-ms-pageable': { nextLinkName: '@odata.nextLink' } } : {}),
     ...(r.access === 'public' ? { security: [] } : {}),
     ...(r.rawBody ? { consumes: r.rawBody.contentTypes } : {}),
+    ...(files.length ? { produces: files } : {}),
     parameters,
     responses,
   };
 }
 
-type Overrides = NonNullable<NonNullable<Route['connector']>['parameters']>;
+type Overrides = NonNullable<NonNullable<Operation['connector']>['parameters']>;
 
 const display = (o: Overrides[string] | undefined): JsonSchema => ({
   ...(o?.summary ? { 'x-ms-summary': o.summary } : {}),
@@ -123,6 +142,9 @@ function pathParameters(path: string, available: Set<string>, overrides: Overrid
   return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const n = name as string;
     const base = n === 'instanceId' ? instancePathParameter(available) : pathParameter(n, available);
+    const picker = base['x-ms-dynamic-values'] as JsonSchema | undefined;
+    const extra = overrides[n]?.pickerArguments;
+    if (picker && extra) picker.parameters = { ...(picker.parameters as JsonSchema), ...extra };
     return { ...base, ...display(overrides[n]) };
   });
 }
@@ -138,7 +160,7 @@ const pathParameter = (name: string, available: Set<string>): JsonSchema => ({
 const primitive = new Set(['string', 'number', 'integer', 'boolean']);
 const parameterKeywords = ['format', 'enum', 'default', 'minimum', 'maximum', 'maxLength', 'minLength', 'pattern'];
 
-function queryParameters(r: Route, overrides: Overrides): JsonSchema[] {
+function queryParameters(r: Operation, overrides: Overrides): JsonSchema[] {
   if (!r.query) return [];
   const schema = zodJsonSchema(r.query, { target: 'draft-04', io: 'input' });
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
@@ -156,4 +178,66 @@ function queryParameters(r: Route, overrides: Overrides): JsonSchema[] {
       ...display(overrides[name]),
     };
   });
+}
+
+/** The error shape every operation answers with (OData JSON error). */
+const errorSchema: JsonSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, requestId: { type: 'string' } },
+    },
+  },
+};
+
+const errorRef = '#/definitions/Error';
+
+const errorResponses: Record<string, string> = {
+  400: 'The request is not valid; the message says what is wrong and where.',
+  401: 'No API key, a key that is not valid, or a page link whose connection was deleted.',
+  403: "The connection's role does not allow this, or the link expired.",
+  404: 'No such instance, entity, item or resource.',
+  429: 'Too many calls for this connection; retry after the Retry-After seconds.',
+};
+
+/** x-ms-dynamic-schema (v1) and x-ms-dynamic-properties (v2) of a row of an entity, from GetEntitySchema. */
+function rowSchemaExtensions(entity: string | undefined): JsonSchema {
+  return {
+    'x-ms-summary': 'Item',
+    description: "One item, typed by the entity's attributes.",
+    'x-ms-dynamic-schema': {
+      operationId: 'GetEntitySchema',
+      parameters: { instanceId: { parameter: 'instanceId' }, entity: entity ?? { parameter: 'entity' } },
+    },
+    'x-ms-dynamic-properties': {
+      operationId: 'GetEntitySchema',
+      parameters: {
+        instanceId: { parameterReference: 'instanceId' },
+        entity: entity ? { value: entity } : { parameterReference: 'entity' },
+      },
+    },
+  };
+}
+
+/** What the designer needs of every operation: its error responses, and a title and sentence on every parameter
+ * and every property of every schema (field-texts.ts). */
+function designerReady(paths: Record<string, Record<string, unknown>>): void {
+  for (const item of Object.values(paths)) {
+    const notification = item['x-ms-notification-content'] as JsonSchema | undefined;
+    if (notification) nameFields(notification.schema);
+    for (const [method, op] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      const o = op as { parameters: JsonSchema[]; responses: Record<string, JsonSchema> };
+      o.parameters.forEach(nameParameter);
+      for (const [status, description] of Object.entries(errorResponses)) {
+        const declared = o.responses[status];
+        if (!declared?.schema)
+          o.responses[status] = { description: declared?.description ?? description, schema: { $ref: errorRef } };
+      }
+      for (const res of Object.values(o.responses)) if (res.schema) nameFields(res.schema);
+    }
+  }
 }

@@ -88,10 +88,13 @@ const paramSchemas: Record<TriggerParamName, JsonSchema> = {
   },
   dimension: {
     type: 'object',
-    additionalProperties: {},
     'x-ms-summary': 'Dimension',
     description: 'Dimension values of the measure series to watch (required for a measure with dimensions).',
     'x-ms-visibility': 'advanced',
+    'x-ms-dynamic-schema': {
+      operationId: 'GetMeasureDimensionSchema',
+      parameters: { instanceId: { parameter: 'instanceId' }, measureId: { parameter: 'measureId' } },
+    },
   },
   includeManual: {
     type: 'boolean',

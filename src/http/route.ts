@@ -3,30 +3,11 @@
 // and the Power Automate connector definition are generated from these.
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import type { Principal, Role } from '../tenancy/index.ts';
+import type { Operation } from '../connector/operation.ts';
+import type { Principal } from '../tenancy/index.ts';
 import type { Services } from './services.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-
-/** Who may call: anyone, any valid key, a role on the instance in the path, or the system administrator. */
-export type Access = 'public' | 'authenticated' | Role | 'systemAdmin';
-
-export interface ConnectorInfo {
-  /** Trigger operations (subscription create) get x-ms-trigger. */
-  trigger?: { eventType: string; triggerName: string };
-  /** x-ms-visibility of the operation: important, advanced or internal. */
-  visibility?: 'important' | 'advanced' | 'internal';
-  pageable?: boolean;
-  /** Display details of path, query and body parameters by name (x-ms-summary, description, visibility). */
-  parameters?: Record<string, ConnectorParameter>;
-}
-
-export interface ConnectorParameter {
-  /** x-ms-summary: the title the designer shows. */
-  summary?: string;
-  description?: string;
-  visibility?: 'important' | 'advanced' | 'internal';
-}
+export type { Access, ConnectorInfo, ConnectorParameter, Method } from '../connector/operation.ts';
 
 export interface RequestContext<B, Q> {
   params: Record<string, string>;
@@ -48,21 +29,9 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-export interface Route<B = unknown, Q = unknown> {
-  method: Method;
-  /** OpenAPI-style path, e.g. /v1/instances/{instanceId}/jobs/{jobId}. */
-  path: string;
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  access: Access;
+export interface Route<B = unknown, Q = unknown> extends Omit<Operation, 'body' | 'query'> {
   body?: z.ZodType<B>;
-  /** Raw bodies (uploads) are read by the handler itself. */
-  rawBody?: { contentTypes: string[] };
   query?: z.ZodType<Q>;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
-  connector?: ConnectorInfo;
   /** A request without an API key may still act as a connection when this names one (a signed page link); it
    * throws when the request carries a credential that is not valid. */
   keylessConnection?: (services: Services, c: Context) => string | undefined;

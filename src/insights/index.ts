@@ -4,7 +4,7 @@ export * from './check.ts';
 export * from './history.ts';
 export { getMeasure, getSegment, listMeasures, listSegments } from './insights.sql.ts';
 export * from './links.ts';
-export { checkMeasureDimension } from './measure-dimension.ts';
+export { checkMeasureDimension, dimensionText, dimensionValues } from './measure-dimension.ts';
 export * from './measures.ts';
 export * from './model.ts';
 export * from './segments.ts';

@@ -4,10 +4,10 @@
 import { connectorApiProperties } from '../../connector/definitions.ts';
 import { buildOpenApi } from '../../connector/openapi.ts';
 import { buildSwagger, swaggerTarget } from '../../connector/swagger.ts';
-import { ok, route } from '../route.ts';
-import { routes } from './index.ts';
+import { ok, route, type Route } from '../route.ts';
 
-export const connectorRoutes = [
+/** The routes that describe the API; `all` gives every route (these included) when a description is asked for. */
+export const describingRoutes = (all: () => Route[]): Route[] => [
   route({
     method: 'get',
     path: '/v1/connector/swagger.json',
@@ -17,7 +17,7 @@ export const connectorRoutes = [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The connector definition, with host set to this server.' } },
-    handler: async ({ base }) => ok(buildSwagger(routes, swaggerTarget(base))),
+    handler: async ({ base }) => ok(buildSwagger(all(), swaggerTarget(base))),
   }),
   route({
     method: 'get',
@@ -29,7 +29,7 @@ export const connectorRoutes = [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The connector properties.' } },
-    handler: async () => ok(connectorApiProperties(routes)),
+    handler: async () => ok(connectorApiProperties(all())),
   }),
   route({
     method: 'get',
@@ -40,6 +40,6 @@ export const connectorRoutes = [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The OpenAPI 3.1 document.' } },
-    handler: async ({ base }) => ok(buildOpenApi(routes, { serverUrl: base })),
+    handler: async ({ base }) => ok(buildOpenApi(all(), { serverUrl: base })),
   }),
 ];

@@ -74,6 +74,7 @@ export const dataRoutes = [
     connector: {
       visibility: 'important',
       pageable: true,
+      rowSchema: { in: 'responseRows' },
       parameters: {
         $filter: { summary: 'Filter Query' },
         $select: { summary: 'Select Query', visibility: 'advanced' },
@@ -116,7 +117,7 @@ export const dataRoutes = [
     tags: ['Data'],
     access: 'viewer',
     responses: { 200: { description: 'The item.', schema: row } },
-    connector: {},
+    connector: { rowSchema: { in: 'response' } },
     handler: async ({ services, params }) =>
       ok(await getItem(services, params.instanceId as string, params.entity as string, params.key as string)),
   }),
@@ -133,7 +134,17 @@ export const dataRoutes = [
     query: validityQuery,
     body: values,
     responses: { 201: { description: 'The stored record.', schema: stored('record') } },
-    connector: { parameters: validityParam },
+    connector: {
+      rowSchema: { in: 'body' },
+      parameters: {
+        ...validityParam,
+        entity: {
+          summary: 'Entity',
+          description: 'A source entity (Customer and other computed entities take no new items).',
+          pickerArguments: { writable: 'true' },
+        },
+      },
+    },
     handler: async ({ services, params, query, body }) => {
       const instanceId = params.instanceId as string;
       const entity = await getEntity(services.db, instanceId, params.entity as string);
@@ -159,7 +170,13 @@ export const dataRoutes = [
     query: validityQuery,
     body: values,
     responses: { 200: { description: 'The stored values.', schema: stored('fields') } },
-    connector: { parameters: { ...validityParam, key: { summary: 'Customer ID' } } },
+    connector: {
+      rowSchema: { in: 'body', entity: 'Customer' },
+      parameters: {
+        ...validityParam,
+        key: { summary: 'Customer ID', description: 'The CustomerId of the profile to update.' },
+      },
+    },
     handler: async ({ services, params, query, body }) => {
       const instanceId = params.instanceId as string;
       const entity = await getEntity(services.db, instanceId, 'Customer');

@@ -1,4 +1,5 @@
 // Data sources: CRUD, upload of file content, refresh.
+import { z } from 'zod';
 import { dropEntityVersion, unpublishEntity } from '../../datastore/index.ts';
 import { submitJob } from '../../jobs/index.ts';
 import {
@@ -23,7 +24,21 @@ export const dataSourceRoutes = [
     summary: 'Get data sources',
     tags: ['Data sources'],
     access: 'viewer',
-    responses: { 200: { description: 'The data sources with their status and last refresh.' } },
+    responses: {
+      200: {
+        description: 'The data sources with their status and last refresh.',
+        schema: z.object({
+          value: z.array(
+            z.looseObject({
+              id: z.string().describe('The data source.'),
+              name: z.string().describe('The name of the data source.'),
+              kind: z.string().describe('csv, ndjson, json, parquet, postgres, mysql or http.'),
+              status: z.string().describe('Status of the last refresh (notStarted before the first).'),
+            }),
+          ),
+        }),
+      },
+    },
     connector: { visibility: 'internal' },
     handler: async ({ services, params }) => list(await listDataSources(services.db, params.instanceId as string)),
   }),

@@ -3,11 +3,12 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
+import { entitySchema, isWritable } from '../../connector/entity-schema.ts';
 import { getEntities } from '../../connector/items.ts';
 import { getPartitions, partitionFile } from '../../connector/partitions.ts';
 import { verifyPartition } from '../../connector/signed-link.ts';
 import { AppError } from '../../core/errors.ts';
-import { list, route } from '../route.ts';
+import { list, ok, route } from '../route.ts';
 
 const entityOut = z.object({
   name: z.string(),
@@ -26,7 +27,15 @@ const partitionOut = z.object({
   rowCount: z.number().int(),
   sizeBytes: z.number().int(),
   url: z.string(),
+  token: z.string(),
   expiresAt: z.string(),
+});
+
+const rowSchema = z.object({
+  type: z.literal('object').describe('Always object: one row.'),
+  title: z.string().describe('The entity name.'),
+  properties: z.record(z.string(), z.record(z.string(), z.unknown())).describe('The attributes with their types.'),
+  required: z.array(z.string()).optional().describe('Attributes a new item must have (the key).'),
 });
 
 const contentTypes = { parquet: 'application/vnd.apache.parquet', csv: 'text/csv; charset=utf-8' } as const;
@@ -40,9 +49,32 @@ export const entityRoutes = [
     description: 'Lists the published entities with their attributes and row counts.',
     tags: ['Entities'],
     access: 'viewer',
+    query: z.strictObject({
+      writable: z
+        .enum(['true', 'false'])
+        .optional()
+        .describe('true: only entities that take "Create item" (source entities).'),
+    }),
     responses: { 200: { description: 'The entities.', schema: z.object({ value: z.array(entityOut) }) } },
-    connector: {},
-    handler: async ({ services, params }) => list(await getEntities(services.db, params.instanceId as string)),
+    connector: { parameters: { writable: { summary: 'Only writable', visibility: 'advanced' } } },
+    handler: async ({ services, params, query }) => {
+      const all = await getEntities(services.db, params.instanceId as string);
+      return list(query.writable === 'true' ? all.filter((e) => isWritable(e.kind)) : all);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/instances/{instanceId}/manage/entities/{entity}/schema',
+    operationId: 'GetEntitySchema',
+    summary: 'Get the schema of an entity',
+    description:
+      'JSON Schema of one row of the entity: each attribute with its type, format and title. The flow designer uses it to type the items of Get items, Get item, Create item and Update item.',
+    tags: ['Entities'],
+    access: 'viewer',
+    responses: { 200: { description: 'The JSON Schema of one row.', schema: rowSchema } },
+    connector: { visibility: 'internal' },
+    handler: async ({ services, params }) =>
+      ok(await entitySchema(services.db, params.instanceId as string, params.entity as string)),
   }),
   route({
     method: 'get',
@@ -75,10 +107,17 @@ export const entityRoutes = [
     tags: ['Entities'],
     access: 'public',
     responses: {
-      200: { description: 'The file (Parquet or CSV).' },
+      200: { description: 'The file (Parquet or CSV).', file: [contentTypes.parquet, contentTypes.csv] },
       403: { description: 'The link is expired or not valid.' },
     },
-    connector: { parameters: { token: { summary: 'Partition link token' } } },
+    connector: {
+      parameters: {
+        token: {
+          summary: 'Partition token',
+          description: 'The "Partition token" of a file returned by "Retrieve partitions for an entity".',
+        },
+      },
+    },
     handler: async ({ services, params }) => {
       const claim = verifyPartition(services.secretKey, params.token as string, services.clock.now().getTime());
       const file = partitionFile(services.config.dataDir, claim);

@@ -1,6 +1,6 @@
 // Every route of the API, in the order they appear in the API descriptions.
 import type { Route } from '../route.ts';
-import { connectorRoutes } from './connector.ts';
+import { describingRoutes } from './connector.ts';
 import { dataRoutes } from './data.ts';
 import { dataSourceRoutes } from './datasources.ts';
 import { eventRoutes } from './events.ts';
@@ -29,5 +29,5 @@ export const routes: Route[] = [
   ...entityRoutes,
   ...dataRoutes,
   ...statusReportRoutes,
-  ...connectorRoutes,
+  ...describingRoutes(() => routes),
 ];

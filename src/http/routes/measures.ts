@@ -1,6 +1,7 @@
 // Measures (SPEC §5.1): CRUD; each read carries value (or values per dimension value) and history. Definitions are
 // checked against the unified attributes and the published entities.
 import { z } from 'zod';
+import { measureDimensionSchema } from '../../connector/dimension-schema.ts';
 import {
   aggregations,
   createMeasure,
@@ -51,6 +52,30 @@ export const measureRoutes = [
     },
     connector: { visibility: 'internal' },
     handler: async ({ services, params }) => list(await listMeasuresOut(services.db, params.instanceId as string)),
+  }),
+  route({
+    method: 'get',
+    path: `${base}/{measureId}/dimension-schema`,
+    operationId: 'GetMeasureDimensionSchema',
+    summary: 'Get the dimension schema of a measure',
+    description:
+      'JSON Schema with one property per dimension of the measure, offering the values of its last evaluation; the trigger "When a measure crosses a threshold" uses it as its dimension picker.',
+    tags: ['Measures'],
+    access: 'viewer',
+    responses: {
+      200: {
+        description: 'The JSON Schema of the dimension object.',
+        schema: z.object({
+          type: z.literal('object').describe('Always object.'),
+          title: z.string().describe('What the schema describes.'),
+          properties: z.record(z.string(), z.record(z.string(), z.unknown())).describe('One entry per dimension.'),
+          required: z.array(z.string()).optional().describe('Every dimension must be given.'),
+        }),
+      },
+    },
+    connector: { visibility: 'internal' },
+    handler: async ({ services, params }) =>
+      ok(await measureDimensionSchema(services.db, params.instanceId as string, params.measureId as string)),
   }),
   route({
     method: 'post',

@@ -3,8 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { format } from 'prettier';
+import { definitionFiles, definitionsDir } from '../connector/definitions.ts';
 import { routes } from '../http/routes/index.ts';
-import { definitionFiles, definitionsDir } from './definitions.ts';
 
 /** The text of a generated JSON file, as committed. */
 export const formatJson = (value: unknown): Promise<string> =>

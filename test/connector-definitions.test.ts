@@ -9,15 +9,15 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import AjvDraft04Export from 'ajv-draft-04';
 import { parse } from 'jsonc-parser';
-import { triggerNames } from '../events/index.ts';
-import { routes } from '../http/routes/index.ts';
-import { definitionFiles, definitionsDir } from './definitions.ts';
-import { formatJson } from './generate.ts';
+import { formatJson } from '../src/cli/generate.ts';
+import { definitionFiles, definitionsDir } from '../src/connector/definitions.ts';
+import { triggerNames } from '../src/events/index.ts';
+import { routes } from '../src/http/routes/index.ts';
 
 // ajv-draft-04's types describe its CommonJS build; under Node's ESM loader the class is its default export.
 const AjvDraft04 = (AjvDraft04Export as unknown as { default: typeof Ajv }).default;
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '..');
 const schemas = path.resolve(root, '../shared/schemas');
 const files = definitionFiles(routes);
 const swagger = files['swagger.json'] as any;
@@ -114,6 +114,79 @@ test('six triggers: x-ms-trigger, internal notification URL, parameters, 201 wit
   assert.equal(unsubscribe?.op['x-ms-visibility'], 'internal');
   assert.deepEqual(swagger.securityDefinitions.api_key, { type: 'apiKey', in: 'header', name: 'api-key' });
   assert.ok(swagger['x-ms-connector-metadata'].length > 0);
+});
+
+/** Every property of every schema (responses, bodies, notification content, definitions) and every parameter that
+ * has no x-ms-summary or no description, by where it is. */
+function unnamedFields(doc: any): string[] {
+  const missing: string[] = [];
+  const walk = (schema: any, where: string) => {
+    if (!schema || typeof schema !== 'object') return;
+    for (const [name, p] of Object.entries<any>(schema.properties ?? {})) {
+      if (typeof p['x-ms-summary'] !== 'string' || !p['x-ms-summary']) missing.push(`${where}.${name} x-ms-summary`);
+      if (typeof p.description !== 'string' || !p.description) missing.push(`${where}.${name} description`);
+      walk(p, `${where}.${name}`);
+    }
+    walk(schema.items, `${where}[]`);
+    if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${where}{}`);
+  };
+  for (const [name, d] of Object.entries<any>(doc.definitions ?? {})) walk(d, `#/definitions/${name}`);
+  for (const [p, item] of Object.entries<any>(doc.paths)) {
+    walk(item['x-ms-notification-content']?.schema, `${p} notification`);
+    for (const [method, op] of Object.entries<any>(item)) {
+      if (!Array.isArray(op?.parameters)) continue;
+      for (const param of op.parameters) {
+        if (param.in === 'body') walk(param.schema, `${method} ${p} body`);
+        else if (!param['x-ms-summary'] || !param.description) missing.push(`${method} ${p} parameter ${param.name}`);
+      }
+      for (const [status, res] of Object.entries<any>(op.responses)) walk(res.schema, `${method} ${p} ${status}`);
+    }
+  }
+  return missing;
+}
+
+test('no field reaches the designer without a name: x-ms-summary and description everywhere (count = 0)', () => {
+  assert.deepEqual(unnamedFields(swagger), []);
+});
+
+test('every operation has a response schema and declares 400, 401, 403, 404 and 429 with the error shape', () => {
+  assert.ok(swagger.definitions.Error.properties.error.properties.code);
+  for (const { path: p, method, op } of operations()) {
+    for (const status of ['400', '401', '403', '404', '429'])
+      assert.ok(op.responses[status]?.schema, `${method} ${p} declares ${status}`);
+    const success = Object.entries<any>(op.responses).find(([status]) => status.startsWith('2'));
+    assert.ok(success, `${method} ${p} has a success response`);
+    if (success[0] !== '204') assert.ok(success[1].schema, `${method} ${p} ${success[0]} has a schema`);
+  }
+});
+
+test('rows are typed per entity through GetEntitySchema; pickers feed entities, writable entities and dimensions', () => {
+  const op = (id: string) => operations().find((o) => o.op.operationId === id)?.op;
+  const dynamic = (schema: any) => schema['x-ms-dynamic-schema'];
+  const items = op('GetItems');
+  assert.equal(dynamic(items.responses['200'].schema.properties.value.items).operationId, 'GetEntitySchema');
+  assert.deepEqual(dynamic(op('GetItem').responses['200'].schema).parameters, {
+    instanceId: { parameter: 'instanceId' },
+    entity: { parameter: 'entity' },
+  });
+  const bodyOf = (id: string) => op(id).parameters.find((p: any) => p.in === 'body').schema;
+  assert.equal(dynamic(bodyOf('CreateItem')).operationId, 'GetEntitySchema');
+  assert.equal(dynamic(bodyOf('UpdateItem')).parameters.entity, 'Customer');
+  assert.equal(bodyOf('UpdateItem')['x-ms-dynamic-properties'].parameters.entity.value, 'Customer');
+  const schemaOp = op('GetEntitySchema');
+  assert.equal(schemaOp['x-ms-visibility'], 'internal');
+  const createEntity = op('CreateItem').parameters.find((p: any) => p.name === 'entity');
+  assert.equal(createEntity['x-ms-dynamic-values'].parameters.writable, 'true');
+  const measure = swagger.paths['/v1/instances/{instanceId}/triggers/measure-threshold-crossed/subscriptions'].post;
+  const props = measure.parameters.find((p: any) => p.in === 'body').schema.properties;
+  assert.equal(props.measureId['x-ms-dynamic-values'].operationId, 'GetMeasures');
+  assert.equal(dynamic(props.dimension).operationId, 'GetMeasureDimensionSchema');
+  const refresh = swagger.paths['/v1/instances/{instanceId}/triggers/datasource-refresh-failed/subscriptions'].post;
+  const ds = refresh.parameters.find((p: any) => p.in === 'body').schema.properties.dataSourceId;
+  assert.equal(ds['x-ms-dynamic-values'].operationId, 'GetDataSources');
+  const partitions = op('GetPartitions').responses['200'].schema.properties.value.items.properties;
+  assert.equal(partitions.token['x-ms-summary'], 'Partition token');
+  assert.ok(op('GetPartitionData').parameters.some((p: any) => p.name === 'token' && p.in === 'path'));
 });
 
 test('the committed files under docs/connector are current (regenerate with npm run generate)', async () => {
