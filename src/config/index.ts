@@ -36,6 +36,9 @@ export interface Config {
   jsonMaxDepth: number;
   /** Memory DuckDB may use per instance before spilling to disk, e.g. "1GB". Default 1GB. */
   duckdbMemoryLimit: string;
+  /** Days SegmentMembershipChanges keeps each evaluation's changes (older ones are deleted at the next
+   * evaluation). Default 90. */
+  changesRetentionDays: number;
   /** Secret for signing page and partition links and encrypting stored secrets; default: generated once into the
    * data dir. */
   secretKey: string | undefined;
@@ -196,6 +199,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxBodyBytes: int(merged, 'INSIGHTFLOW_MAX_BODY_BYTES', 1024 ** 2, 1024, 64 * 1024 ** 2),
     jsonMaxDepth: int(merged, 'INSIGHTFLOW_JSON_MAX_DEPTH', 64, 1, 1000),
     duckdbMemoryLimit,
+    changesRetentionDays: int(merged, 'INSIGHTFLOW_CHANGES_RETENTION_DAYS', 90, 1, 36_500),
     secretKey,
     publicUrl: publicUrl(merged, 'INSIGHTFLOW_PUBLIC_URL'),
     trustedProxies: cidrs(merged, 'INSIGHTFLOW_TRUSTED_PROXIES'),

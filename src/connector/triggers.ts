@@ -1,7 +1,7 @@
-// The six webhook triggers of the connector definition, derived from the event catalog: one subscription operation
+// The seven webhook triggers of the connector definition, derived from the event catalog: one subscription operation
 // per trigger (x-ms-trigger: single, the callback URL marked x-ms-notification-url, 201 with Location), the event
 // envelope as path-level x-ms-notification-content, and the internal DELETE that unsubscribes.
-import { payloadSchemas, triggers, type TriggerName } from '../events/index.ts';
+import { defaultMaxProfiles, maxProfilesLimit, payloadSchemas, triggers, type TriggerName } from '../events/index.ts';
 import type { JsonSchema } from './json-schema.ts';
 import { swaggerSchemaOf } from './json-schema.ts';
 import { connectorExtensions } from './parameters.ts';
@@ -15,7 +15,17 @@ interface TriggerText {
 }
 
 type TriggerParamName =
-  'dataSourceId' | 'segmentId' | 'measureId' | 'threshold' | 'direction' | 'hysteresis' | 'dimension' | 'includeManual';
+  | 'dataSourceId'
+  | 'segmentId'
+  | 'measureId'
+  | 'threshold'
+  | 'direction'
+  | 'hysteresis'
+  | 'dimension'
+  | 'includeManual'
+  | 'change'
+  | 'perProfile'
+  | 'maxProfiles';
 
 const threshold: TriggerText['params'] = [
   { name: 'threshold', required: true },
@@ -60,6 +70,19 @@ export const triggerTexts: Record<TriggerName, TriggerText> = {
     description: 'Triggers when the map, match and merge task of a refresh ends.',
     params: [],
   },
+  'segment-membership-changed': {
+    operationId: 'OnSegmentMembershipChanged',
+    summary: 'When customers enter or leave a segment',
+    description:
+      'Triggers when an evaluation adds customers to a segment or removes them: once per evaluation, or once per ' +
+      'changed customer with the profile (perProfile).',
+    params: [
+      { name: 'segmentId', required: true },
+      { name: 'change' },
+      { name: 'perProfile' },
+      { name: 'maxProfiles' },
+    ],
+  },
 };
 
 const paramSchemas: Record<TriggerParamName, JsonSchema> = {
@@ -102,6 +125,29 @@ const paramSchemas: Record<TriggerParamName, JsonSchema> = {
     'x-ms-summary': 'Include manual refreshes',
     description: 'false: scheduled full refreshes only (as the original connector); true: on-demand ones too.',
   },
+  change: {
+    type: 'string',
+    enum: ['entered', 'exited', 'both'],
+    default: 'both',
+    'x-ms-summary': 'Change',
+    description: 'entered: customers who joined the segment; exited: customers who left it; both.',
+  },
+  perProfile: {
+    type: 'boolean',
+    default: false,
+    'x-ms-summary': 'Once per customer',
+    description:
+      'false: one event per evaluation with the counts; true: one event per changed customer, with the profile.',
+  },
+  maxProfiles: {
+    type: 'integer',
+    minimum: 1,
+    maximum: maxProfilesLimit,
+    default: defaultMaxProfiles,
+    'x-ms-summary': 'Most customers per evaluation',
+    description: 'With once per customer: at most this many events per evaluation, then one summary (truncated).',
+    'x-ms-visibility': 'advanced',
+  },
 };
 
 const envelope = (name: TriggerName): JsonSchema => ({
@@ -117,7 +163,7 @@ const envelope = (name: TriggerName): JsonSchema => ({
   },
 });
 
-/** Path items of the six trigger subscriptions, keyed by path. */
+/** Path items of the seven trigger subscriptions, keyed by path. */
 export function triggerPaths(available: Set<string>): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
   for (const name of Object.keys(triggers) as TriggerName[]) {

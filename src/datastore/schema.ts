@@ -17,7 +17,8 @@ export interface Attribute {
   type: AttributeType;
 }
 
-export type EntityKind = 'source' | 'unified' | 'conflation' | 'segmentMembership' | 'measure' | 'realtime';
+export type EntityKind =
+  'source' | 'unified' | 'conflation' | 'segmentMembership' | 'segmentMembershipChanges' | 'measure' | 'realtime';
 
 export interface EntitySchema {
   name: string;

@@ -80,13 +80,29 @@ interface Row {
 }
 
 export async function insertDelivery(db: Db, d: { id: string; envelope: EventEnvelope; now: string }): Promise<void> {
-  const e = d.envelope;
-  await db.run(
-    `INSERT INTO deliveries (id, instance_id, subscription_id, event_id, event_type, sequence, payload, status,
-       attempt_count, round_attempts, first_attempt_at, next_attempt_at, lease_until, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, NULL, ?, NULL, ?, ?)`,
-    [d.id, e.instanceId, e.subscriptionId, e.id, e.type, e.sequence, JSON.stringify(e), d.now, d.now, d.now],
-  );
+  await insertDeliveries(db, [d]);
+}
+
+/** Rows per multi-row INSERT: well under the bind-parameter limits of SQLite and PostgreSQL. */
+const insertBatch = 500;
+
+/** Inserts pending deliveries, due at once, a few hundred rows per statement. */
+export async function insertDeliveries(
+  db: Db,
+  rows: Array<{ id: string; envelope: EventEnvelope; now: string }>,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += insertBatch) {
+    const batch = rows.slice(i, i + insertBatch);
+    await db.run(
+      `INSERT INTO deliveries (id, instance_id, subscription_id, event_id, event_type, sequence, payload, status,
+         attempt_count, round_attempts, first_attempt_at, next_attempt_at, lease_until, created_at, updated_at)
+       VALUES ${batch.map(() => "(?, ?, ?, ?, ?, ?, ?, 'pending', 0, 0, NULL, ?, NULL, ?, ?)").join(', ')}`,
+      batch.flatMap((d) => {
+        const e = d.envelope;
+        return [d.id, e.instanceId, e.subscriptionId, e.id, e.type, e.sequence, JSON.stringify(e), d.now, d.now, d.now];
+      }),
+    );
+  }
 }
 
 /** Leases up to `limit` due deliveries (pending, due, not leased or lease expired) for `leaseMs`. */

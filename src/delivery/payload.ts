@@ -12,6 +12,7 @@ const subjectField: Record<EventType, string> = {
   'measure.threshold.crossed': 'measureId',
   'refresh.full.completed': 'jobId',
   'unification.completed': 'jobId',
+  'segment.membership.changed': 'segmentId',
 };
 
 /** CloudEvents 1.0 structured JSON. `sequence` is the CloudEvents sequence extension (a string); `subscriptionid`

@@ -1,14 +1,18 @@
-// The webhook sink (styles "webhook" and "powerautomate"): inside the emitting transaction, an event for a
-// subscription becomes a pending delivery, due at once. The worker is woken after commit, so the event is sent within
+// The webhook sink (styles "webhook" and "powerautomate"): inside the emitting transaction, events for a
+// subscription become pending deliveries, due at once. The worker is woken after commit, so an event is sent within
 // milliseconds, and a crash before it is sent loses nothing: the row is picked up on the next start.
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Sink } from '../events/index.ts';
-import { insertDelivery } from './deliveries.sql.ts';
+import { insertDeliveries } from './deliveries.sql.ts';
 
 export function webhookSink(opts: { clock: Clock; wake: () => void }): Sink {
-  return async (tx, envelope) => {
-    await insertDelivery(tx, { id: newId('dlv'), envelope, now: opts.clock.now().toISOString() });
+  return async (tx, envelopes) => {
+    const now = opts.clock.now().toISOString();
+    await insertDeliveries(
+      tx,
+      envelopes.map((envelope) => ({ id: newId('dlv'), envelope, now })),
+    );
     tx.afterCommit(opts.wake);
   };
 }

@@ -36,6 +36,9 @@ export const webhookPatch = z.strictObject({
   hysteresis: p.hysteresis.nullable(),
   dimension: p.dimension.nullable(),
   includeManual: p.includeManual.nullable(),
+  change: p.change.nullable(),
+  perProfile: p.perProfile.nullable(),
+  maxProfiles: p.maxProfiles.nullable(),
 });
 export type WebhookPatch = z.infer<typeof webhookPatch>;
 

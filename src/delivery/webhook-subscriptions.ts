@@ -14,7 +14,7 @@ import {
   insertSubscription,
   listSubscriptions,
   matchesSubscription,
-  takeSequence,
+  takeSequences,
   updateSubscription,
   validateTriggerParams,
 } from '../events/index.ts';
@@ -181,7 +181,7 @@ export async function replay(deps: WebhookDeps, instanceId: string, subId: strin
     );
     const now = deps.clock.now().toISOString();
     for (const e of chosen) {
-      const sequence = known.get(e.id) ?? (await takeSequence(tx, sub.id));
+      const sequence = known.get(e.id) ?? (await takeSequences(tx, sub.id, 1));
       await insertDelivery(tx, {
         id: newId('dlv'),
         now,

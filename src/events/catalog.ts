@@ -1,4 +1,4 @@
-// The six event types, their trigger names (URL segments) and payload schemas. Payloads may gain fields; none is
+// The seven event types, their trigger names (URL segments) and payload schemas. Payloads may gain fields; none is
 // removed. Tests validate every emitted payload against these schemas.
 import { z } from 'zod';
 
@@ -85,6 +85,21 @@ export const payloadSchemas = {
     durationMs: z.number(),
     error: errorShape.nullable(),
   }),
+  'segment.membership.changed': z.object({
+    segmentId: z.string(),
+    segmentName: z.string(),
+    owners: z.array(z.string()),
+    entered: z.number().int(),
+    exited: z.number().int(),
+    memberCount: z.number().int(),
+    evaluatedAt: iso,
+    jobId: z.string(),
+    changesLink: z.string().url(),
+    truncated: z.boolean(),
+    customerId: z.string().optional(),
+    change: z.enum(['entered', 'exited']).optional(),
+    profile: z.record(z.string(), z.unknown()).nullable().optional(),
+  }),
 } as const;
 
 export type EventType = keyof typeof payloadSchemas;
@@ -99,6 +114,7 @@ export const triggers = {
   'measure-threshold-crossed': 'measure.threshold.crossed',
   'full-refresh-completed': 'refresh.full.completed',
   'unification-completed': 'unification.completed',
+  'segment-membership-changed': 'segment.membership.changed',
 } as const satisfies Record<string, EventType>;
 
 export type TriggerName = keyof typeof triggers;

@@ -8,16 +8,21 @@ import { toJson } from '../store/index.ts';
 import type { EventData, EventEnvelope, EventType } from './catalog.ts';
 import { payloadSchemas } from './catalog.ts';
 import type { Subscription, SubscriptionStyle } from './subscriptions.ts';
-import { saveTriggerState, stateFor, subscriptionsFor, takeSequence } from './subscriptions.ts';
+import type { MembershipChange, NewEvent } from './membership-events.ts';
+import { emitMembershipChanged, membershipEventMatches } from './membership-events.ts';
+import { saveTriggerState, stateFor, subscriptionsFor, takeSequences } from './subscriptions.ts';
 import { evaluateCrossing } from './threshold.ts';
 
-/** Receives, inside the emitting transaction, one envelope for one subscription. */
-export type Sink = (tx: Db, envelope: EventEnvelope, subscription: Subscription) => Promise<void>;
+/** Receives, inside the emitting transaction, envelopes (one or many, in sequence order) for one subscription. */
+export type Sink = (tx: Db, envelopes: EventEnvelope[], subscription: Subscription) => Promise<void>;
 
 export interface Outbox {
   emit<T extends EventType>(tx: Db, instanceId: string, type: T, data: EventData<T>): Promise<string>;
   /** Reports a new value of a segment or measure series; fires threshold events for the subscriptions it crosses. */
   evaluated(tx: Db, input: Evaluation): Promise<number>;
+  /** Reports the customers who entered or left a segment in an evaluation; fires segment.membership.changed events
+   * (summaries, or per-profile events in batches) for the subscriptions on that segment. Returns the events stored. */
+  membershipChanged(tx: Db, input: MembershipChange): Promise<number>;
 }
 
 export interface Evaluation {
@@ -36,6 +41,9 @@ export interface Evaluation {
   owners: string[];
 }
 
+/** Events per multi-row INSERT. */
+const eventBatch = 500;
+
 export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<SubscriptionStyle, Sink>> }): Outbox {
   const insertEvent = async (
     tx: Db,
@@ -43,34 +51,40 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
     type: EventType,
     data: Record<string, unknown>,
     subject: string | null,
-  ) => {
-    const event = { id: newId('evt'), time: opts.clock.now().toISOString() };
-    await tx.run('INSERT INTO events (id, instance_id, type, time, subject, data) VALUES (?, ?, ?, ?, ?, ?)', [
-      event.id,
-      instanceId,
-      type,
-      event.time,
-      subject,
-      toJson(data),
-    ]);
-    return event;
-  };
-  const deliver = async (
+  ) => (await insertEvents(tx, instanceId, type, [{ data, subject }]))[0] as NewEvent;
+  const insertEvents = async (
     tx: Db,
-    sub: Subscription,
-    event: { id: string; time: string },
+    instanceId: string,
     type: EventType,
-    data: Record<string, unknown>,
-  ) => {
-    const sink = opts.sinks[sub.style];
-    if (!sink) return;
-    const sequence = await takeSequence(tx, sub.id);
-    await sink(
-      tx,
-      { id: event.id, type, time: event.time, instanceId: sub.instanceId, subscriptionId: sub.id, sequence, data },
-      sub,
-    );
+    items: Array<{ data: Record<string, unknown>; subject: string | null }>,
+  ): Promise<NewEvent[]> => {
+    const time = opts.clock.now().toISOString();
+    const out = items.map((item) => ({ id: newId('evt'), time, data: item.data }));
+    for (let i = 0; i < items.length; i += eventBatch) {
+      const batch = items.slice(i, i + eventBatch);
+      await tx.run(
+        `INSERT INTO events (id, instance_id, type, time, subject, data) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        batch.flatMap((item, j) => [out[i + j]!.id, instanceId, type, time, item.subject, toJson(item.data)]),
+      );
+    }
+    return out;
   };
+  const deliverMany = async (tx: Db, sub: Subscription, type: EventType, events: NewEvent[]) => {
+    const sink = opts.sinks[sub.style];
+    if (!sink || events.length === 0) return;
+    const first = await takeSequences(tx, sub.id, events.length);
+    const envelopes = events.map((e, i) => ({
+      id: e.id,
+      type,
+      time: e.time,
+      instanceId: sub.instanceId,
+      subscriptionId: sub.id,
+      sequence: first + i,
+      data: e.data,
+    }));
+    await sink(tx, envelopes, sub);
+  };
+  const deliver = (tx: Db, sub: Subscription, event: NewEvent, type: EventType) => deliverMany(tx, sub, type, [event]);
 
   return {
     emit: async (tx, instanceId, type, data) => {
@@ -78,7 +92,7 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
       const event = await insertEvent(tx, instanceId, type, checked, null);
       for (const sub of await subscriptionsFor(tx, instanceId, type)) {
         if (!matches(sub, type, checked)) continue;
-        await deliver(tx, sub, event, type, checked);
+        await deliver(tx, sub, event, type);
       }
       return event.id;
     },
@@ -123,11 +137,17 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
                 ...common,
               });
         const event = await insertEvent(tx, ev.instanceId, type, data, sub.id);
-        await deliver(tx, sub, event, type, data);
+        await deliver(tx, sub, event, type);
         fired++;
       }
       return fired;
     },
+    membershipChanged: (tx, change) =>
+      emitMembershipChanged(tx, change, {
+        subscriptions: (t) => subscriptionsFor(t, change.instanceId, 'segment.membership.changed'),
+        insertEvents: (t, items) => insertEvents(t, change.instanceId, 'segment.membership.changed', items),
+        deliver: (t, sub, events) => deliverMany(t, sub, 'segment.membership.changed', events),
+      }),
   };
 }
 
@@ -141,6 +161,7 @@ export function matchesSubscription(
 ): boolean {
   if (!sub.eventTypes.includes(type)) return false;
   if (type === 'segment.threshold.crossed' || type === 'measure.threshold.crossed') return subject === sub.id;
+  if (type === 'segment.membership.changed') return membershipEventMatches(sub, data);
   return matches(sub, type, data);
 }
 

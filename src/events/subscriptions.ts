@@ -13,6 +13,10 @@ export type SubscriptionStyle = 'webhook' | 'powerautomate' | 'flow';
 export type DeliveryFormat = 'standard' | 'cloudevents';
 
 const id = z.string().min(1).max(100);
+/** Per-profile events one membership-changed subscription gets per evaluation: default and largest allowed. */
+export const defaultMaxProfiles = 1000;
+export const maxProfilesLimit = 10_000;
+
 const direction = z.enum(['above', 'below', 'both'], { message: 'must be above, below or both' });
 
 /** Trigger parameters; which ones apply depends on the event types (checked by validateTriggerParams). */
@@ -25,6 +29,14 @@ export const triggerParamsSchema = z.strictObject({
   hysteresis: z.number({ message: 'must be a number' }).finite().min(0, 'must be 0 or more').optional(),
   dimension: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   includeManual: z.boolean({ message: 'must be true or false' }).optional(),
+  change: z.enum(['entered', 'exited', 'both'], { message: 'must be entered, exited or both' }).optional(),
+  perProfile: z.boolean({ message: 'must be true or false' }).optional(),
+  maxProfiles: z
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be 1 or more')
+    .max(maxProfilesLimit, `must be at most ${maxProfilesLimit}`)
+    .optional(),
 });
 export type TriggerParams = z.infer<typeof triggerParamsSchema>;
 
@@ -186,11 +198,11 @@ export async function saveTriggerState(db: Db, subId: string, states: Record<str
   await db.run('UPDATE subscriptions SET trigger_state = ? WHERE id = ?', [toJson(states), subId]);
 }
 
-/** Takes the next per-subscription sequence number. */
-export async function takeSequence(db: Db, subId: string): Promise<number> {
+/** Takes the next `count` per-subscription sequence numbers; returns the first. */
+export async function takeSequences(db: Db, subId: string, count: number): Promise<number> {
   const r = await db.get<{ seq: number }>(
-    'UPDATE subscriptions SET next_sequence = next_sequence + 1 WHERE id = ? RETURNING next_sequence - 1 AS seq',
-    [subId],
+    'UPDATE subscriptions SET next_sequence = next_sequence + ? WHERE id = ? RETURNING next_sequence - ? AS seq',
+    [count, subId, count],
   );
   if (!r) throw new Error(`subscription ${subId} vanished`);
   return Number(r.seq);

@@ -12,6 +12,7 @@ const applies: Record<EventType, Array<keyof TriggerParams>> = {
   'measure.threshold.crossed': ['measureId', 'threshold', 'direction', 'hysteresis', 'dimension'],
   'refresh.full.completed': ['includeManual'],
   'unification.completed': [],
+  'segment.membership.changed': ['segmentId', 'change', 'perProfile', 'maxProfiles'],
 };
 
 const invalid = (message: string) => new AppError('ValidationFailed', message);
@@ -43,6 +44,12 @@ export async function validateTriggerParams(
   if (types.includes('segment.threshold.crossed')) {
     if (params.segmentId === undefined) throw invalid('segmentId is required for segment-threshold-crossed');
     if (!(await exists('segments', params.segmentId))) throw invalid(`segmentId: no segment ${params.segmentId}`);
+  }
+  if (types.includes('segment.membership.changed')) {
+    if (params.segmentId === undefined) throw invalid('segmentId is required for segment-membership-changed');
+    if (!(await exists('segments', params.segmentId))) throw invalid(`segmentId: no segment ${params.segmentId}`);
+    if (params.maxProfiles !== undefined && params.perProfile !== true)
+      throw invalid('maxProfiles applies only with perProfile: true');
   }
   if (types.includes('measure.threshold.crossed')) {
     if (params.measureId === undefined) throw invalid('measureId is required for measure-threshold-crossed');

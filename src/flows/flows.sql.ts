@@ -108,23 +108,31 @@ export async function deleteFlow(db: Db, instanceId: string, id: string): Promis
 }
 
 export async function insertRun(db: Db, run: RunRecord): Promise<void> {
-  await db.run(
-    `INSERT INTO flow_runs (id, instance_id, flow_id, event_id, status, started_at, finished_at, steps, attempt_count, next_attempt_at, envelope)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      run.id,
-      run.instanceId,
-      run.flowId,
-      run.eventId,
-      run.status,
-      run.startedAt,
-      run.finishedAt,
-      toJson(run.steps),
-      run.attempts,
-      run.nextAttemptAt,
-      toJson(run.envelope),
-    ],
-  );
+  await insertRuns(db, [run]);
+}
+
+/** Inserts runs, a few hundred rows per statement. */
+export async function insertRuns(db: Db, runs: RunRecord[]): Promise<void> {
+  for (let i = 0; i < runs.length; i += 500) {
+    const batch = runs.slice(i, i + 500);
+    await db.run(
+      `INSERT INTO flow_runs (id, instance_id, flow_id, event_id, status, started_at, finished_at, steps, attempt_count, next_attempt_at, envelope)
+       VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      batch.flatMap((run) => [
+        run.id,
+        run.instanceId,
+        run.flowId,
+        run.eventId,
+        run.status,
+        run.startedAt,
+        run.finishedAt,
+        toJson(run.steps),
+        run.attempts,
+        run.nextAttemptAt,
+        toJson(run.envelope),
+      ]),
+    );
+  }
 }
 
 export async function saveRun(db: Db, run: FlowRun): Promise<void> {

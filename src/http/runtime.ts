@@ -72,6 +72,7 @@ export async function createServices(
   const allowList = parseAllowedTargets(config.allowedTargets);
   const sender = createHttpSender({ allowList });
   const secretKey = resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  const links = { base: config.publicUrl ?? hostUrl(config.host, config.port) };
   let wakeFlows = (): void => undefined;
   let wakeDeliveries = (): void => undefined;
   const deliverySink = webhookSink({ clock, wake: () => wakeDeliveries() });
@@ -88,7 +89,7 @@ export async function createServices(
     executors: {
       ingestion: ingestionTask({ dataStore, importDir: config.importDir, maxJsonDepth: config.jsonMaxDepth }),
       unification: unificationTask(),
-      segment: segmentTask(),
+      segment: segmentTask({ retentionDays: config.changesRetentionDays, publicUrl: () => links.base }),
       measure: measureTask(),
       publish: publishTask({ dataStore }),
     },
@@ -168,11 +169,14 @@ export async function createServices(
     deliveryWorker,
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },
     secretKey,
+    links,
     checkSmtpHost,
     metrics,
     nodeId,
   };
 }
+
+const hostUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 export async function startRuntime(
   config: Readonly<Config>,
@@ -197,7 +201,8 @@ export async function startRuntime(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = hostUrl(config.host, port);
+  services.links.base = config.publicUrl ?? url;
   log.info('listening', { url, store: db.dialect });
   await services.deliveryWorker.start();
   const demo = config.demo && boot.createdDefault ? loadDemo(app, services) : Promise.resolve();

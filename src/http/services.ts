@@ -38,6 +38,9 @@ export interface Services {
   metrics: Metrics;
   /** This node's name in metrics and logs. */
   nodeId: string;
+  /** Base of absolute links made outside a request (changesLink of membership events): INSIGHTFLOW_PUBLIC_URL, else
+   * the bound address, set by startRuntime once the server listens. */
+  links: { base: string };
   /** Refuses an SMTP host that resolves to an address targets may not reach. */
   checkSmtpHost: (host: string) => Promise<void>;
 }

@@ -6,6 +6,7 @@ export { getMeasure, getSegment, listMeasures, listSegments } from './insights.s
 export * from './links.ts';
 export { checkMeasureDimension, dimensionText, dimensionValues } from './measure-dimension.ts';
 export * from './measures.ts';
+export * from './membership-changes.ts';
 export * from './model.ts';
 export * from './segments.ts';
 export * from './sql.ts';

@@ -6,7 +6,13 @@ export const sourceKinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
 export type SourceKind = (typeof sourceKinds)[number];
 
 /** Entities the pipeline itself produces; a data source may not take these names. */
-export const reservedEntities = ['Customer', 'ConflationMap', 'SegmentMembership', 'CustomerMeasures'];
+export const reservedEntities = [
+  'Customer',
+  'ConflationMap',
+  'SegmentMembership',
+  'SegmentMembershipChanges',
+  'CustomerMeasures',
+];
 
 const email = z.string().trim().toLowerCase().email('must be an e-mail address');
 export const ownersSchema = z.array(email).max(50).default([]);

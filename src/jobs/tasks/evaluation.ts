@@ -21,13 +21,14 @@ export interface SeriesValue {
   previous: number | null;
 }
 
-/** Registers the evaluation for the publish transaction; `seriesOf` reads the series against the previous one. */
+/** Registers the evaluation for the publish transaction; `seriesOf` reads the series against the previous one.
+ * Returns the evaluation's time. */
 export function publishEvaluation(
   ctx: TaskContext,
   subject: EvaluatedSubject,
   result: Omit<HistoryPoint, 'evaluatedAt' | 'jobId'>,
   seriesOf: (previous: HistoryPoint | undefined) => SeriesValue[],
-): void {
+): string {
   const evaluatedAt = ctx.clock.now().toISOString();
   ctx.staging.onPublish(async (tx) => {
     const previous = await previousEvaluation(tx, subject.id, ctx.job.id);
@@ -53,6 +54,7 @@ export function publishEvaluation(
         owners: subject.owners,
       });
   });
+  return evaluatedAt;
 }
 
 export const noProfilesYet = (): TaskError =>

@@ -4,7 +4,7 @@
 // CustomerIx, the rowid of the job's Customer; segments; customers), since writing 20 million rows of three strings
 // costs ten times as much as two integers. The job's first segment task creates them, holding the previous members
 // of every segment this job does not evaluate (inactive ones, or those not named in identifiers); each segment task
-// then adds its members.
+// then adds its members, and notes its segment for the job's one pass over membership changes.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { AppError, TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
@@ -22,6 +22,8 @@ import {
 import type { TaskContext, TaskExecutor } from '../runner.ts';
 import { noProfilesYet, publishEvaluation } from './evaluation.ts';
 import { evaluationScope } from './insights-scope.ts';
+import type { ChangesOptions } from './membership-changes.ts';
+import { noteSegmentEvaluated } from './membership-changes.ts';
 
 async function stagedMembership(ctx: TaskContext, customerTable: string): Promise<PublishedEntity> {
   const staged = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
@@ -49,7 +51,7 @@ async function stagedMembership(ctx: TaskContext, customerTable: string): Promis
   return entity;
 }
 
-export function segmentTask(): TaskExecutor {
+export function segmentTask(opts: ChangesOptions): TaskExecutor {
   return {
     run: async (ctx) => {
       const segment = await getSegment(ctx.db, ctx.instanceId, ctx.task.identifier ?? '');
@@ -86,9 +88,10 @@ export function segmentTask(): TaskExecutor {
       ctx.staging.stage({ ...membership, rowCount: result.total });
       const memberCount = result.memberCount;
       const subject = { kind: 'segment' as const, id: segment.id, name: segment.name, owners: segment.owners };
-      publishEvaluation(ctx, subject, { memberCount }, (previous) => [
+      const evaluatedAt = publishEvaluation(ctx, subject, { memberCount }, (previous) => [
         { key: '', dimension: null, current: memberCount, previous: previous?.memberCount ?? null },
       ]);
+      noteSegmentEvaluated(ctx, { ...subject, memberCount, evaluatedAt }, opts);
       return { memberCount: result.memberCount };
     },
   };

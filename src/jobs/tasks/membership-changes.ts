@@ -1,0 +1,139 @@
+// Who entered and left the segments a job evaluated. Each segment task notes its segment here; once all have run,
+// the publish task's run records the changes of all of them in one pass (insights/membership-changes.ts), stages
+// the new SegmentMembershipChanges version, reads the changed profiles the per-profile subscriptions need, and
+// leaves the events to the publish transaction. A segment's first evaluation is its baseline: nothing recorded.
+import type { DuckDBValue } from '@duckdb/node-api';
+import { linkTo } from '../../core/public-url.ts';
+import type { PublishedEntity } from '../../datastore/index.ts';
+import { countRows, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
+import { toJsonRow } from '../../datastore/odata/index.ts';
+import type { ChangedProfile } from '../../events/index.ts';
+import { profilesWanted, subscriptionsFor } from '../../events/index.ts';
+import type { EvaluatedSegment } from '../../insights/index.ts';
+import {
+  changeCountsSql,
+  changedProfilesSql,
+  changesEntity,
+  membershipChangesSchema,
+  recordChangesSql,
+} from '../../insights/index.ts';
+import type { Db } from '../../store/index.ts';
+import type { Staging, TaskContext } from '../runner.ts';
+import { evaluationScope } from './insights-scope.ts';
+
+export interface ChangesOptions {
+  /** Days the log keeps changes. */
+  retentionDays: number;
+  /** Base of absolute links (INSIGHTFLOW_PUBLIC_URL, else the bound address), e.g. http://127.0.0.1:8080. */
+  publicUrl: () => string;
+}
+
+interface Noted extends EvaluatedSegment {
+  owners: string[];
+  memberCount: number;
+}
+
+const noted = new WeakMap<Staging, Map<string, Noted>>();
+
+/** Notes a segment's evaluation; the changes of every segment noted are recorded when the job assembles. */
+export function noteSegmentEvaluated(ctx: TaskContext, segment: Noted, opts: ChangesOptions): void {
+  const segments = noted.get(ctx.staging) ?? new Map<string, Noted>();
+  noted.set(ctx.staging, segments);
+  segments.set(segment.id, segment);
+  ctx.staging.onAssemble(changesEntity, () => recordChanges(ctx, [...segments.values()], opts));
+}
+
+/** Segments evaluated by an earlier job (those without are evaluated for the first time: their baseline). */
+async function evaluatedBefore(db: Db, instanceId: string, jobId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.all<{ subject_id: string }>(
+    `SELECT DISTINCT subject_id FROM evaluations WHERE instance_id = ? AND job_id <> ? AND subject_id IN (${ids.map(() => '?').join(', ')})`,
+    [instanceId, jobId, ...ids],
+  );
+  return new Set(rows.map((r) => r.subject_id));
+}
+
+export const changesLinkOf = (base: string, instanceId: string, segmentId: string, jobId: string): string => {
+  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  return linkTo(base, `/v1/instances/${encodeURIComponent(instanceId)}/data/${changesEntity}`, {
+    $filter: `SegmentId eq ${q(segmentId)} and JobId eq ${q(jobId)}`,
+  });
+};
+
+async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesOptions): Promise<void> {
+  const membership = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
+  const previous = await getEntity(ctx.db, ctx.instanceId, 'SegmentMembership');
+  if (!membership) return;
+  const before = previous
+    ? await evaluatedBefore(
+        ctx.db,
+        ctx.instanceId,
+        ctx.job.id,
+        segments.map((s) => s.id),
+      )
+    : new Set<string>();
+  const compared = segments.filter((s) => before.has(s.id));
+  const version = await nextVersion(ctx.db, ctx.instanceId, changesEntity);
+  const view = physicalName(changesEntity, version);
+  const retainFrom = new Date(ctx.clock.now().getTime() - opts.retentionDays * 86_400_000);
+  const subs = compared.length ? await subscriptionsFor(ctx.db, ctx.instanceId, 'segment.membership.changed') : [];
+  const limits = compared
+    .map((s) => ({ segmentId: s.id, limit: profilesWanted(subs, s.id) }))
+    .filter((l) => l.limit > 0);
+  const customer = limits.length ? (await evaluationScope(ctx)).customer : undefined;
+  const { counts, rowCount, profiles } = await ctx.data.write(async (conn) => {
+    const statements = recordChangesSql({
+      view,
+      version,
+      jobId: ctx.job.id,
+      previous: previous?.table ?? membership.table,
+      next: membership.table,
+      segments: compared,
+      retainFrom,
+    });
+    for (const q of statements) await conn.run(q.sql, q.params as DuckDBValue[]);
+    const c = changeCountsSql(version);
+    const counted = await queryRows(conn, c.sql, c.params as DuckDBValue[]);
+    const p = customer && limits.length ? changedProfilesSql(version, limits, customer.table) : undefined;
+    return {
+      counts: counted,
+      rowCount: await countRows(conn, view),
+      profiles: p ? await queryRows(conn, p.sql, p.params as DuckDBValue[]) : [],
+    };
+  });
+  const entity: PublishedEntity = { ...membershipChangesSchema, table: view, rowCount, version };
+  ctx.staging.stage(entity);
+
+  const bySegment = new Map<string, { entered: ChangedProfile[]; exited: ChangedProfile[] }>();
+  for (const r of profiles) {
+    const lists = bySegment.get(r.__segment as string) ?? { entered: [], exited: [] };
+    bySegment.set(r.__segment as string, lists);
+    lists[r.__change as 'entered' | 'exited'].push({
+      customerId: r.__customer as string,
+      profile: r.__found && customer ? toJsonRow(r, customer.attributes) : null,
+    });
+  }
+  const changed = counts
+    .map((r) => ({ id: r.segment as string, entered: Number(r.entered), exited: Number(r.exited) }))
+    .filter((c) => c.entered + c.exited > 0);
+  const byId = new Map(compared.map((s) => [s.id, s]));
+  ctx.staging.onPublish(async (tx) => {
+    for (const c of changed) {
+      const s = byId.get(c.id);
+      if (!s) continue;
+      await ctx.outbox.membershipChanged(tx, {
+        instanceId: ctx.instanceId,
+        segmentId: s.id,
+        segmentName: s.name,
+        owners: s.owners,
+        entered: c.entered,
+        exited: c.exited,
+        memberCount: s.memberCount,
+        evaluatedAt: s.evaluatedAt,
+        jobId: ctx.job.id,
+        changesLink: changesLinkOf(opts.publicUrl(), ctx.instanceId, s.id, ctx.job.id),
+        profiles: bySegment.get(s.id) ?? { entered: [], exited: [] },
+      });
+    }
+  });
+}
