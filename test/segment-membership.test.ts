@@ -59,10 +59,10 @@ async function relations(s: TestServer): Promise<{ tables: string[]; views: stri
     const names = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJS().map((r) => r.name as string);
     return {
       tables: await names(
-        "SELECT table_name AS name FROM duckdb_tables() WHERE table_name LIKE 'SegmentMembership%' ORDER BY 1",
+        "SELECT table_name AS name FROM duckdb_tables() WHERE starts_with(table_name, 'SegmentMembership__') ORDER BY 1",
       ),
       views: await names(
-        "SELECT view_name AS name FROM duckdb_views() WHERE view_name LIKE 'SegmentMembership%' ORDER BY 1",
+        "SELECT view_name AS name FROM duckdb_views() WHERE starts_with(view_name, 'SegmentMembership__') ORDER BY 1",
       ),
     };
   });

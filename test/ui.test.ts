@@ -125,6 +125,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const propsLink = page.getByRole('link', { name: /Download API properties/ });
     const props = await page.request.get(new URL((await propsLink.getAttribute('href')) ?? '', server.url).href);
     assert.equal((await props.json()).properties.connectionParameters['api_key'].type, 'securestring');
+    const triggerList = page.getByRole('list', { name: 'Connector triggers' });
+    assert.equal(await triggerList.locator('li').count(), 7);
+    await triggerList.getByText('When customers enter or leave a segment').waitFor();
 
     await nav('Data sources').click();
     await nav('Export destinations').click();
@@ -139,7 +142,13 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const editor = page.getByRole('form', { name: 'Flow editor' });
     await editor.waitFor();
     assert.equal(new URL(page.url()).pathname, '/flows/new');
-    assert.equal(await editor.getByLabel('Trigger', { exact: true }).locator('option').count(), 6);
+    const trigger = editor.getByLabel('Trigger', { exact: true });
+    assert.equal(await trigger.locator('option').count(), 7);
+    await trigger.selectOption('segment-membership-changed');
+    await editor.getByLabel('Change', { exact: true }).selectOption('entered');
+    await editor.getByLabel('Once per customer').check();
+    await editor.getByLabel('Most customers per evaluation').waitFor();
+    await trigger.selectOption('datasource-refresh-failed');
   });
 
   test('Flows saves a flow from the editor and lists it', async () => {

@@ -1,4 +1,4 @@
-// The built-in flow editor: a name, one of the six triggers with its parameters, and ordered steps of the five
+// The built-in flow editor: a name, one of the seven triggers with its parameters, and ordered steps of the five
 // step types with their fields. Text fields are Liquid templates over the event and earlier steps.
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { navigate } from './router.ts';
+import { eventTypeOf, triggerNames, triggerTitles } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { CopyButton, ErrorBox, Field } from './widgets.tsx';
 
@@ -26,7 +27,7 @@ export function PowerAutomateSetup() {
       <ConnectorImport />
       <h3>3. Or automate here</h3>
       <p className="muted">
-        Built-in flows run inside Insightflow on the same six triggers, without Power Automate: Teams, Slack, e-mail,
+        Built-in flows run inside Insightflow on the same seven triggers, without Power Automate: Teams, Slack, e-mail,
         HTTP and data steps.
       </p>
       <button type="button" className="primary" onClick={() => navigate('/flows/new')}>
@@ -144,6 +145,14 @@ function ConnectorImport() {
           In a flow, add an Insightflow trigger or action and paste the key above as the connection&apos;s API key.
         </li>
       </ol>
+      <h4>Triggers of the connector</h4>
+      <ul aria-label="Connector triggers">
+        {triggerNames.map((t) => (
+          <li key={t}>
+            {triggerTitles[t]} <span className="mono muted">{eventTypeOf[t]}</span>
+          </li>
+        ))}
+      </ul>
       <p className="muted">
         With the Power Platform CLI instead:{' '}
         <span className="mono">paconn create --api-def swagger.json --api-prop apiProperties.json</span>.

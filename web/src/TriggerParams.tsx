@@ -1,5 +1,5 @@
 // The parameters of a trigger (SPEC §4), edited as form fields: data source, segment or measure, threshold,
-// direction, hysteresis, dimension, includeManual. Used by flows and webhook subscriptions.
+// direction, hysteresis, dimension, includeManual, change, perProfile, maxProfiles. Used by flows and webhook subscriptions.
 import { listOrEmpty } from './api.ts';
 import type { DataSource, Measure, Segment } from './shapes.ts';
 import { useLoad } from './use-load.ts';
@@ -15,6 +15,13 @@ export const paramsFor: Record<string, string[]> = {
   'measure-threshold-crossed': ['measureId', 'threshold', 'direction', 'hysteresis', 'dimension'],
   'full-refresh-completed': ['includeManual'],
   'unification-completed': [],
+  'segment-membership-changed': ['segmentId', 'change', 'perProfile', 'maxProfiles'],
+};
+
+const numberLabels: Record<string, string> = {
+  threshold: 'Threshold',
+  hysteresis: 'Hysteresis',
+  maxProfiles: 'Most customers per evaluation',
 };
 
 /** Keeps only the parameters of the trigger, dropping empty ones. */
@@ -82,6 +89,28 @@ export function TriggerParams({
                 </select>
               </Field>
             );
+          case 'change':
+            return (
+              <Field key={k} label="Change">
+                <select aria-label="Change" value={text(k) || 'both'} onChange={(e) => set(k, e.target.value)}>
+                  <option value="entered">entered</option>
+                  <option value="exited">exited</option>
+                  <option value="both">both</option>
+                </select>
+              </Field>
+            );
+          case 'perProfile':
+            return (
+              <label key={k} className="check">
+                <input
+                  type="checkbox"
+                  aria-label="Once per customer"
+                  checked={params[k] === true}
+                  onChange={(e) => set(k, e.target.checked)}
+                />{' '}
+                Once per customer, with the profile (at most the number below per evaluation, default 1,000)
+              </label>
+            );
           case 'includeManual':
             return (
               <label key={k} className="check">
@@ -107,9 +136,9 @@ export function TriggerParams({
             );
           default:
             return (
-              <Field key={k} label={k === 'threshold' ? 'Threshold' : 'Hysteresis'}>
+              <Field key={k} label={numberLabels[k] ?? k}>
                 <input
-                  aria-label={k === 'threshold' ? 'Threshold' : 'Hysteresis'}
+                  aria-label={numberLabels[k] ?? k}
                   inputMode="decimal"
                   value={text(k)}
                   onChange={(e) => set(k, numberOrEmpty(e.target.value))}

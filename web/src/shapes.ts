@@ -160,7 +160,7 @@ export interface ItemsPage {
   value: Array<Record<string, unknown>>;
 }
 
-/** The six connector triggers (SPEC §4). */
+/** The seven connector triggers (SPEC §4). */
 export const triggerNames = [
   'datasource-refresh-failed',
   'datasource-refresh-succeeded',
@@ -168,7 +168,19 @@ export const triggerNames = [
   'measure-threshold-crossed',
   'full-refresh-completed',
   'unification-completed',
+  'segment-membership-changed',
 ] as const;
+
+/** The title of each trigger, as the connector definition names it in Power Automate. */
+export const triggerTitles: Record<(typeof triggerNames)[number], string> = {
+  'datasource-refresh-failed': 'When a data source refresh fails',
+  'datasource-refresh-succeeded': 'When a data source refresh succeeds',
+  'segment-threshold-crossed': 'When a segment crosses a threshold',
+  'measure-threshold-crossed': 'When a measure crosses a threshold',
+  'full-refresh-completed': 'When a full refresh completes',
+  'unification-completed': 'When unification completes',
+  'segment-membership-changed': 'When customers enter or leave a segment',
+};
 
 export const eventTypeOf: Record<string, string> = {
   'datasource-refresh-failed': 'datasource.refresh.failed',
@@ -177,4 +189,5 @@ export const eventTypeOf: Record<string, string> = {
   'measure-threshold-crossed': 'measure.threshold.crossed',
   'full-refresh-completed': 'refresh.full.completed',
   'unification-completed': 'unification.completed',
+  'segment-membership-changed': 'segment.membership.changed',
 };
