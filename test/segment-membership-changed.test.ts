@@ -185,7 +185,11 @@ for (const engine of await engines()) {
   describe(`example: welcome mail to each customer who entered a segment (${engine})`, () => {
     test('a built-in flow with perProfile runs once per entered customer and mails each one', async () => {
       const smtp = await startSmtp();
-      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      const publicUrl = 'https://insights.example.com/crm';
+      const s = await startTestServer({
+        engine,
+        env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8', INSIGHTFLOW_PUBLIC_URL: publicUrl },
+      });
       try {
         await ok(
           s,
@@ -224,6 +228,13 @@ for (const engine of await engines()) {
           'dee@example.com',
           'eve@example.com',
         ]);
+        const feed = await ok(s, 'GET', `${U}/events?type=segment.membership.changed`, undefined, 200);
+        const link = new URL(feed.value[0].data.changesLink);
+        assert.equal(`${link.origin}${link.pathname}`, `${publicUrl}${U}/data/SegmentMembershipChanges`);
+        assert.equal(
+          link.searchParams.get('$filter'),
+          `SegmentId eq '${segmentId}' and JobId eq '${feed.value[0].data.jobId}'`,
+        );
         const ann = smtp.mails.find((m) => m.to[0] === 'ann@example.com');
         assert.match(ann!.data, /Subject: Welcome to VIP, Ann/);
         assert.match(ann!.data, /You are one of 4 members\./);
