@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { navigate } from './router.ts';
-import { eventTypeOf, triggerNames, triggerTitles } from './shapes.ts';
+import { triggerLabel } from './names.ts';
+import { eventTypeOf, triggerNames } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { CopyButton, ErrorBox, Field } from './widgets.tsx';
 
@@ -149,7 +150,7 @@ function ConnectorImport() {
       <ul aria-label="Connector triggers">
         {triggerNames.map((t) => (
           <li key={t}>
-            {triggerTitles[t]} <span className="mono muted">{eventTypeOf[t]}</span>
+            {triggerLabel(t)} <span className="mono muted">{eventTypeOf[t]}</span>
           </li>
         ))}
       </ul>

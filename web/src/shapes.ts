@@ -171,17 +171,6 @@ export const triggerNames = [
   'segment-membership-changed',
 ] as const;
 
-/** The title of each trigger, as the connector definition names it in Power Automate. */
-export const triggerTitles: Record<(typeof triggerNames)[number], string> = {
-  'datasource-refresh-failed': 'When a data source refresh fails',
-  'datasource-refresh-succeeded': 'When a data source refresh succeeds',
-  'segment-threshold-crossed': 'When a segment crosses a threshold',
-  'measure-threshold-crossed': 'When a measure crosses a threshold',
-  'full-refresh-completed': 'When a full refresh completes',
-  'unification-completed': 'When unification completes',
-  'segment-membership-changed': 'When customers enter or leave a segment',
-};
-
 export const eventTypeOf: Record<string, string> = {
   'datasource-refresh-failed': 'datasource.refresh.failed',
   'datasource-refresh-succeeded': 'datasource.refresh.succeeded',
