@@ -91,6 +91,30 @@ describe('$filter', () => {
     for (const [odata, sql] of cases) assert.equal(await count(odata), await truth(sql), odata);
   });
 
+  test('null follows OData: eq and ne are null-safe, not of a comparison with null is its opposite', async () => {
+    const cases: Array<[string, string]> = [
+      ["city ne 'Paris'", "city is distinct from 'Paris'"],
+      ["not (city eq 'Paris')", "city is distinct from 'Paris'"],
+      ["not (city ne 'Paris')", "city = 'Paris'"],
+      ['null eq null', 'true'],
+      ['null ne null', 'false'],
+      ['city eq city', 'true'],
+      ['city ne city', 'false'],
+      ['score eq score', 'true'],
+      ['not (score gt 6)', 'score is null or score <= 6'],
+      ['not (score gt 6) and not (score le 6)', 'score is null'],
+      ["not (city in ('Berlin', 'Paris'))", "city is null or city not in ('Berlin', 'Paris')"],
+      ["not contains(city, 'r')", "city is null or city not like '%r%'"],
+      ["not (length(city) eq 5)", 'city is null or length(city) <> 5'],
+      ["not (not (city eq 'Paris'))", "city = 'Paris'"],
+      ["city eq 'Paris' or not (city ne null)", "city = 'Paris' or city is null"],
+    ];
+    for (const [odata, sql] of cases) assert.equal(await count(odata), await truth(sql), odata);
+    // Every row is in exactly one of a filter and its negation.
+    for (const [odata] of cases)
+      assert.equal((await count(odata)) + (await count(`not (${odata})`)), 1000, `not (${odata})`);
+  });
+
   test('IsMemberOfSegment and any/all over related entities', async () => {
     const related = (nav: string) =>
       nav === 'Orders'

@@ -3,7 +3,7 @@
 import type { Attribute, AttributeType, EntitySchema } from '../schema.ts';
 import { quoteIdent } from '../schema.ts';
 import { queryError } from './lexer.ts';
-import type { LiteralType, Node } from './parser.ts';
+import type { CompareOp, LiteralType, Node } from './parser.ts';
 import { parseFilter } from './parser.ts';
 
 type ValueType = 'string' | 'number' | 'boolean' | 'date' | 'timestamp' | 'null';
@@ -86,6 +86,17 @@ function compatible(a: ValueType, b: ValueType): boolean {
   return temporal(a) && temporal(b);
 }
 
+/**
+ * The SQL operator of a comparison, null following OData (SPEC §5.2): `eq` is true when both sides are null and `ne`
+ * when exactly one is; relational operators are false with a null, which SQL NULL stands for (see 'not'). A literal
+ * side is never null here, so `eq` keeps the plain `=` that DuckDB pushes into the scan.
+ */
+function sqlOperator(op: CompareOp, l: Out, r: Out): string {
+  if (op === 'ne') return 'IS DISTINCT FROM';
+  if (op === 'eq') return l.literal || r.literal ? '=' : 'IS NOT DISTINCT FROM';
+  return { gt: '>', ge: '>=', lt: '<', le: '<=' }[op];
+}
+
 function expr(n: Node, ctx: Ctx): Out {
   switch (n.k) {
     case 'lit':
@@ -113,8 +124,7 @@ function expr(n: Node, ctx: Ctx): Out {
       }
       if (!compatible(l.type, r.type))
         throw queryError(n.pos, `cannot compare a ${l.type} with a ${r.type} using ${n.op}`);
-      const op = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=' }[n.op];
-      return { sql: `(${l.sql} ${op} ${r.sql})`, type: 'boolean' };
+      return { sql: `(${l.sql} ${sqlOperator(n.op, l, r)} ${r.sql})`, type: 'boolean' };
     }
     case 'in': {
       const l = expr(n.left, ctx);
@@ -134,7 +144,8 @@ function expr(n: Node, ctx: Ctx): Out {
       return { sql: `(${l} ${n.k.toUpperCase()} ${r})`, type: 'boolean' };
     }
     case 'not':
-      return { sql: `(NOT ${boolExpr(n.arg, ctx)})`, type: 'boolean' };
+      // SQL NULL stands for OData false (or a null that logical operators treat as false): only NOT tells them apart.
+      return { sql: `(NOT coalesce(${boolExpr(n.arg, ctx)}, FALSE))`, type: 'boolean' };
     case 'fn':
       return call(n, ctx);
     case 'lambda':
