@@ -1,5 +1,4 @@
-// SegmentMembership published as a view over compact tables (members by SegmentIx and CustomerIx, segments,
-// customers): it reads through the API like the table it replaced (paging by nextLink, $filter, $count), segments
+// SegmentMembership published as a view over a flags table (CustomerId and one BOOLEAN per segment, ADR 0007): it reads through the API like the table it replaced (paging by nextLink, $filter, $count), segments
 // not evaluated keep their members across a refresh that changes the Customer rows, and replaced versions leave no
 // view or backing table behind.
 import assert from 'node:assert/strict';
@@ -69,7 +68,7 @@ async function relations(s: TestServer): Promise<{ tables: string[]; views: stri
 }
 
 for (const engine of await engines()) {
-  describe(`SegmentMembership as a view over compact tables (${engine})`, () => {
+  describe(`SegmentMembership as a view over a flags table (${engine})`, () => {
     test('reads like a table, keeps members of segments not evaluated, drops replaced versions', async () => {
       const s = await startTestServer({ engine });
       try {
@@ -104,11 +103,11 @@ for (const engine of await engines()) {
         assert.equal(counted.value[0].SegmentId, de.id);
         assert.deepEqual(await membersOf(s, 'NL'), await customerIds(s, "Country eq 'NL'"));
         const nlOrBob = await customerIds(s, "Country eq 'NL' or FirstName eq 'Bob'");
-        assert.deepEqual(await membersOf(s, 'NL or Bob'), nlOrBob, 'IsMemberOfSegment in the job (rowids)');
+        assert.deepEqual(await membersOf(s, 'NL or Bob'), nlOrBob, 'IsMemberOfSegment in the job (one scan)');
         assert.deepEqual(await customerIds(s, either), nlOrBob, 'IsMemberOfSegment through the API (the view)');
         const v1 = await relations(s);
         assert.equal(v1.views.length, 1);
-        assert.equal(v1.tables.length, 3);
+        assert.equal(v1.tables.length, 1);
 
         const nlBefore = await membersOf(s, 'NL');
         for (const seg of [nl, bob]) await ok(s, 'PATCH', `${U}/manage/segments/${seg.id}`, { state: 'inactive' }, 200);
@@ -130,7 +129,7 @@ for (const engine of await engines()) {
         );
         const view = (published?.physical ?? '').slice(1, -1);
         assert.deepEqual(await relations(s), {
-          tables: [`${view}__customers`, `${view}__members`, `${view}__segments`],
+          tables: [`${view}__flags`],
           views: [view],
         });
         const cm = await s.runtime.services.dataStore.instance('default');
@@ -141,7 +140,7 @@ for (const engine of await engines()) {
             )
           ).getRowObjectsJS(),
         );
-        assert.equal(leftovers.length, 3, 'only the published version has backing tables');
+        assert.equal(leftovers.length, 1, 'only the published version has backing tables');
       } finally {
         await s.stop();
       }

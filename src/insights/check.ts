@@ -6,7 +6,8 @@ import { quoteIdent } from '../datastore/schema.ts';
 import type { InsightsScope, ScopedEntity } from './links.ts';
 import type { MeasureDefinition } from './model.ts';
 import { isColumnName } from './model.ts';
-import { businessMeasureSql, customerMeasureSql, measureEntity, measureLink, segmentMembersSql } from './sql.ts';
+import { compileFilter } from '../datastore/odata/index.ts';
+import { businessMeasureSql, customerMeasureSql, filterOptions, measureEntity, measureLink } from './sql.ts';
 
 const invalid = (message: string) => new AppError('ValidationFailed', message);
 
@@ -30,7 +31,7 @@ const noCustomer = () =>
 export function checkSegmentQuery(query: string, scope: InsightsScope): void {
   if (!scope.customer) throw noCustomer();
   const customer = scope.customer;
-  inField('query', () => segmentMembersSql(0, query, customer, scope));
+  inField('query', () => compileFilter(query, customer, filterOptions(scope)));
 }
 
 const numeric = (t: string) => t === 'integer' || t === 'decimal';

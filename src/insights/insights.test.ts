@@ -7,16 +7,9 @@ import type { InsightsScope, ScopedEntity } from './links.ts';
 import { customerLink } from './links.ts';
 import type { MeasureDefinition } from './model.ts';
 import { evaluationOrder, referencedSegments } from './segments.ts';
-import {
-  businessMeasureSql,
-  customerMeasureSql,
-  customerMeasuresTableSql,
-  customerValuesTableSql,
-  membershipTables,
-  membershipTablesSql,
-  segmentIndexSql,
-  segmentMembersSql,
-} from './sql.ts';
+import { businessMeasureSql, customerMeasureSql, customerMeasuresTableSql, customerValuesTableSql } from './sql.ts';
+import { membershipLayout, membershipViewSql, memberCountsSql } from './membership.ts';
+import { segmentScanSql } from './segment-engine.ts';
 
 const customer: ScopedEntity = {
   name: 'Customer',
@@ -105,45 +98,42 @@ test('the evaluation SQL gives members, values per dimension and customer column
     await conn.run(
       `CREATE TABLE old AS SELECT * FROM (VALUES ('seg_a', 'Old name', 'k2'), ('seg_gone', 'Gone', 'k1')) v(SegmentId, SegmentName, CustomerId)`,
     );
-    const t = membershipTables('"members__v2"');
-    const segs = [
+    const layout = membershipLayout('"members__v2"', [
       { id: 'seg_de', name: 'DE' },
       { id: 'seg_a', name: 'A' },
+      { id: 'seg_both', name: 'Both' },
+      { id: 'seg_web', name: 'Web buyers' },
+    ]);
+    const evaluate = [
+      { id: 'seg_both', name: 'Both', query: "IsMemberOfSegment('DE') and not IsMemberOfSegment('A')" },
+      { id: 'seg_de', name: 'DE', query: "Country eq 'DE'" },
+      { id: 'seg_web', name: 'Web buyers', query: "Orders/any(o: o/channel eq 'web') and Country ne 'NL'" },
     ];
-    for (const sql of membershipTablesSql(t, 'customer', segs, { table: 'old', keep: ['seg_a'] })) await conn.run(sql);
-    const [add, rename, find] = segmentIndexSql(t, { id: 'seg_de', name: 'DE' });
-    for (const x of [add, rename]) await conn.run(x?.sql ?? '', x?.params as DuckDBValue[]);
-    const ix = Number((await rows(find?.sql ?? '', find?.params))[0]?.ix);
-    assert.equal(ix, 1, 'SegmentIx in SegmentId order');
-    const q = segmentMembersSql(ix, "Country eq 'DE'", customer, scope);
-    await conn.run(`INSERT INTO ${t.members} ${q.sql}`, q.params as DuckDBValue[]);
-    const late = segmentIndexSql(t, { id: 'seg_late', name: 'Late' });
-    for (const x of late.slice(0, 2)) await conn.run(x.sql, x.params as DuckDBValue[]);
-    assert.deepEqual(await rows(late[2]?.sql ?? '', late[2]?.params), [{ ix: 2 }]);
-    assert.deepEqual(await rows(`SELECT * FROM ${t.view} ORDER BY SegmentId, CustomerId`), [
+    const scan = segmentScanSql({ layout, customer, scope, evaluate, previous: 'old' });
+    assert.equal(scan.invalid.size, 0);
+    assert.equal((scan.statement.sql.match(/GROUP BY/g) ?? []).length, 2, 'orders and kept members joined once each');
+    await conn.run(scan.statement.sql, scan.statement.params as DuckDBValue[]);
+    await conn.run(membershipViewSql(layout));
+    assert.deepEqual(await rows(`SELECT * FROM ${layout.view} ORDER BY SegmentId, CustomerId`), [
       { SegmentId: 'seg_a', SegmentName: 'A', CustomerId: 'k2' },
+      { SegmentId: 'seg_both', SegmentName: 'Both', CustomerId: 'k1' },
+      { SegmentId: 'seg_both', SegmentName: 'Both', CustomerId: 'k3' },
       { SegmentId: 'seg_de', SegmentName: 'DE', CustomerId: 'k1' },
       { SegmentId: 'seg_de', SegmentName: 'DE', CustomerId: 'k3' },
+      { SegmentId: 'seg_web', SegmentName: 'Web buyers', CustomerId: 'k1' },
     ]);
-    const member = "IsMemberOfSegment('DE') or IsMemberOfSegment('A')";
-    const viaView = segmentMembersSql(9, member, customer, { ...scope, membershipTable: t.view });
-    const compact = { members: t.members, segments: t.segments, customerTable: 'customer' };
-    const inJob = { ...scope, membershipTable: t.view, compactMembership: compact };
-    const viaRowid = segmentMembersSql(9, member, customer, inJob);
-    assert.match(viaRowid.sql, /t\.rowid IN/);
-    assert.doesNotMatch(viaView.sql, /rowid IN/);
-    const ordered = (q: typeof viaView) => rows(`${q.sql} ORDER BY 2`, q.params);
-    assert.deepEqual(await ordered(viaRowid), await ordered(viaView));
-    assert.deepEqual(
-      (await ordered(viaRowid)).map((r) => r.CustomerIx),
-      [0, 1, 2],
-    );
+    assert.deepEqual(await rows(memberCountsSql(layout) ?? ''), [{ s0: 1n, s1: 2n, s2: 2n, s3: 1n }]);
+    const bad = segmentScanSql({
+      layout,
+      customer,
+      scope,
+      evaluate: [{ id: 'seg_a', name: 'A', query: 'Nope eq 1' }],
+      previous: undefined,
+    });
+    assert.match(bad.invalid.get('seg_a')?.message ?? '', /unknown attribute 'Nope'/);
     const isDe = def({ entity: 'Customer', aggregation: 'count', attribute: null, filter: "IsMemberOfSegment('DE')" });
-    const sameTable = businessMeasureSql(isDe, customer, inJob);
-    assert.match(sameTable.sql, /t\.rowid IN/);
-    assert.deepEqual(await rows(sameTable.sql, sameTable.params), [{ value: 2n }]);
-    const otherTable = businessMeasureSql(isDe, { ...customer, table: 'customer_v9' }, inJob);
-    assert.doesNotMatch(otherTable.sql, /rowid IN/, 'rowids only over the Customer table the members index');
+    const viaView = businessMeasureSql(isDe, customer, { ...scope, membershipTable: layout.view });
+    assert.deepEqual(await rows(viaView.sql, viaView.params), [{ value: 2n }]);
     const total = businessMeasureSql(def({}), orders, scope);
     assert.deepEqual(await rows(total.sql, total.params), [{ value: 36 }]);
     const byChannel = businessMeasureSql(def({ dimensions: ['channel'], filter: 'amount gt 2' }), orders, scope);

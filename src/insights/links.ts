@@ -27,9 +27,6 @@ export interface InsightsScope {
   mapped: MappedEntity[];
   conflationTable: string | undefined;
   membershipTable: string | undefined;
-  /** While a job evaluates segments: its compact SegmentMembership tables and the Customer table they index by rowid
-   * (IsMemberOfSegment over that table tests rowids). */
-  compactMembership?: { members: string; segments: string; customerTable: string } | undefined;
 }
 
 /** The column holding the customer key, and the mapped entity whose ConflationMap rows translate it (null: it is a

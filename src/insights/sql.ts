@@ -3,7 +3,7 @@
 import { compileFilter } from '../datastore/odata/index.ts';
 import type { FilterOptions } from '../datastore/odata/index.ts';
 import type { Attribute } from '../datastore/schema.ts';
-import { backingName, quoteIdent, sqlString } from '../datastore/schema.ts';
+import { quoteIdent } from '../datastore/schema.ts';
 import type { CustomerLink, InsightsScope, ScopedEntity } from './links.ts';
 import { customerLink, linkedTable, relatedEntities } from './links.ts';
 import type { Aggregation, MeasureDefinition } from './model.ts';
@@ -13,104 +13,19 @@ export interface CompiledSql {
   params: unknown[];
 }
 
-/** Filter options over `table`: IsMemberOfSegment tests rowids when the job's compact membership indexes that table. */
-export const filterOptions = (scope: InsightsScope, table?: string): FilterOptions => ({
+/** Filter options of segment queries and measure filters outside the one-scan engine. */
+export const filterOptions = (scope: InsightsScope): FilterOptions => ({
   alias: 't',
   membershipTable: scope.membershipTable,
-  compactMembership:
-    table !== undefined && scope.compactMembership?.customerTable === table ? scope.compactMembership : undefined,
   related: relatedEntities(scope),
 });
-
-/** The tables of one SegmentMembership version: the view readers see, and the compact tables behind it. */
-export interface MembershipTables {
-  /** The entity version: a view (SegmentId, SegmentName, CustomerId) over the three tables below. */
-  view: string;
-  /** SegmentIx SMALLINT, CustomerIx INTEGER: one row per membership. */
-  members: string;
-  /** SegmentIx, SegmentId, SegmentName of every segment the version holds. */
-  segments: string;
-  /** CustomerIx (the rowid of the Customer table evaluated), CustomerId: the view needs no Customer table. */
-  customers: string;
-}
-
-export const membershipTables = (view: string): MembershipTables => ({
-  view,
-  members: backingName(view, 'members'),
-  segments: backingName(view, 'segments'),
-  customers: backingName(view, 'customers'),
-});
-
-/**
- * Creates a SegmentMembership version over `customerTable`: its segments (SegmentIx in SegmentId order), its
- * customers, the previous members of the segments kept (by CustomerId, so customers gone are dropped) and the view.
- */
-export function membershipTablesSql(
-  t: MembershipTables,
-  customerTable: string,
-  segments: Array<{ id: string; name: string }>,
-  previous: { table: string; keep: string[] } | undefined,
-): string[] {
-  const out = [
-    `CREATE TABLE ${t.segments} ("SegmentIx" SMALLINT, "SegmentId" VARCHAR, "SegmentName" VARCHAR)`,
-    `CREATE TABLE ${t.customers} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", c."CustomerId" FROM ${customerTable} AS c`,
-    `CREATE TABLE ${t.members} ("SegmentIx" SMALLINT, "CustomerIx" INTEGER)`,
-  ];
-  if (segments.length > 0) {
-    const values = segments.map((s) => `(${sqlString(s.id)}, ${sqlString(s.name)})`).join(', ');
-    out.push(
-      `INSERT INTO ${t.segments} SELECT CAST(row_number() OVER (ORDER BY k.id) - 1 AS SMALLINT), k.id, k.name ` +
-        `FROM (VALUES ${values}) AS k(id, name)`,
-    );
-  }
-  if (previous && previous.keep.length > 0)
-    out.push(
-      `INSERT INTO ${t.members} SELECT s."SegmentIx", c."CustomerIx" FROM ${previous.table} AS p ` +
-        `JOIN ${t.segments} AS s ON s."SegmentId" = p."SegmentId" JOIN ${t.customers} AS c ON c."CustomerId" = p."CustomerId" ` +
-        `WHERE p."SegmentId" IN (${previous.keep.map(sqlString).join(', ')})`,
-    );
-  out.push(
-    `CREATE VIEW ${t.view} AS SELECT s."SegmentId", s."SegmentName", c."CustomerId" FROM ${t.members} AS m ` +
-      `JOIN ${t.segments} AS s ON s."SegmentIx" = m."SegmentIx" JOIN ${t.customers} AS c ON c."CustomerIx" = m."CustomerIx"`,
-  );
-  return out;
-}
-
-/** The SegmentIx of a segment in a version's segments table, added (with the next index) when missing. */
-export function segmentIndexSql(t: MembershipTables, segment: { id: string; name: string }): CompiledSql[] {
-  return [
-    {
-      sql:
-        `INSERT INTO ${t.segments} SELECT CAST(coalesce(max("SegmentIx") + 1, 0) AS SMALLINT), ?, ? FROM ${t.segments} ` +
-        `HAVING count(*) FILTER (WHERE "SegmentId" = ?) = 0`,
-      params: [segment.id, segment.name, segment.id],
-    },
-    { sql: `UPDATE ${t.segments} SET "SegmentName" = ? WHERE "SegmentId" = ?`, params: [segment.name, segment.id] },
-    { sql: `SELECT "SegmentIx" AS ix FROM ${t.segments} WHERE "SegmentId" = ?`, params: [segment.id] },
-  ];
-}
-
-/** SELECT of a segment's members (SegmentIx, CustomerIx = rowid of Customer); throws InvalidQuery for a bad query. */
-export function segmentMembersSql(
-  segmentIx: number,
-  query: string,
-  customer: ScopedEntity,
-  scope: InsightsScope,
-): CompiledSql {
-  const filter = compileFilter(query, customer, filterOptions(scope, customer.table));
-  return {
-    sql:
-      'SELECT CAST(? AS SMALLINT) AS "SegmentIx", CAST(t.rowid AS INTEGER) AS "CustomerIx" ' +
-      `FROM ${customer.table} AS t WHERE ${filter.sql}`,
-    params: [segmentIx, ...filter.params],
-  };
-}
 
 const isCount = (a: Aggregation) => a === 'count' || a === 'countDistinct';
 /** Aggregations whose value over no rows is 0 rather than null. */
 export const zeroWhenEmpty = (a: Aggregation): boolean => isCount(a) || a === 'sum';
 
-function aggregateSql(a: Aggregation, column: string | null): string {
+/** The SQL of an aggregation over `column` (null: rows), over the rows meeting `where` when given. */
+export function aggregateSql(a: Aggregation, column: string | null, where?: string): string {
   const of = column ?? '*';
   const inner = {
     sum: `sum(${of})`,
@@ -120,7 +35,8 @@ function aggregateSql(a: Aggregation, column: string | null): string {
     min: `min(${of})`,
     max: `max(${of})`,
   }[a];
-  const value = zeroWhenEmpty(a) ? `coalesce(${inner}, 0)` : inner;
+  const filtered = where === undefined ? inner : `${inner} FILTER (WHERE ${where})`;
+  const value = zeroWhenEmpty(a) ? `coalesce(${filtered}, 0)` : filtered;
   return `CAST(${value} AS ${isCount(a) ? 'BIGINT' : 'DOUBLE'})`;
 }
 
@@ -129,7 +45,7 @@ export function measureEntity(def: MeasureDefinition, scope: InsightsScope): Sco
   return def.entity === 'Customer' ? scope.customer : scope.entities.get(def.entity);
 }
 
-function attributeOf(entity: ScopedEntity, name: string | null): Attribute | null {
+export function attributeOf(entity: ScopedEntity, name: string | null): Attribute | null {
   if (name === null) return null;
   const a = entity.attributes.find((x) => x.name === name);
   if (!a) throw new Error(`unknown attribute '${name}' of ${entity.name}`);
@@ -143,7 +59,7 @@ function attributeOf(entity: ScopedEntity, name: string | null): Attribute | nul
 export function businessMeasureSql(def: MeasureDefinition, entity: ScopedEntity, scope: InsightsScope): CompiledSql {
   const attr = attributeOf(entity, def.attribute);
   const agg = aggregateSql(def.aggregation, attr ? `t.${quoteIdent(attr.name)}` : null);
-  const filter = def.filter ? compileFilter(def.filter, entity, filterOptions(scope, entity.table)) : null;
+  const filter = def.filter ? compileFilter(def.filter, entity, filterOptions(scope)) : null;
   const where = filter ? ` WHERE ${filter.sql}` : '';
   const dims = def.dimensions.map((d, i) => `t.${quoteIdent((attributeOf(entity, d) as Attribute).name)} AS "d${i}"`);
   const params = filter?.params ?? [];
@@ -186,16 +102,18 @@ export function customerValuesTableSql(target: string, customerTable: string, va
   };
 }
 
-/** A customer measure column of CustomerMeasures: its name, its customerValuesTableSql table and aggregation. */
+/** A customer measure column of CustomerMeasures: its name, the table holding its values by CustomerIx (in
+ * `column`, default "value") and its aggregation. */
 export interface MeasureColumn {
   name: string;
   table: string;
+  column?: string;
   aggregation: Aggregation;
 }
 
 /**
  * Creates CustomerMeasures in one statement: every customer, the kept columns of the previous version, then one
- * column per measure evaluated (customers without rows: 0 or null).
+ * column per measure evaluated (customers without rows: 0 or null); each table of values is joined once.
  */
 export function customerMeasuresTableSql(
   target: string,
@@ -204,17 +122,19 @@ export function customerMeasuresTableSql(
   previous: { table: string; keep: string[] } | undefined,
 ): string {
   const keep = previous?.keep ?? [];
+  const tables = [...new Set(columns.map((m) => m.table))];
+  const alias = (m: MeasureColumn) => `v${tables.indexOf(m.table)}`;
   const cols = [
     'c."CustomerId"',
     ...keep.map((k) => `p.${quoteIdent(k)}`),
-    ...columns.map(
-      (m, i) =>
-        `${zeroWhenEmpty(m.aggregation) ? `coalesce(v${i}."value", 0)` : `v${i}."value"`} AS ${quoteIdent(m.name)}`,
-    ),
+    ...columns.map((m) => {
+      const v = `${alias(m)}.${quoteIdent(m.column ?? 'value')}`;
+      return `${zeroWhenEmpty(m.aggregation) ? `coalesce(${v}, 0)` : v} AS ${quoteIdent(m.name)}`;
+    }),
   ];
   const joins = [
     ...(previous && keep.length > 0 ? [`LEFT JOIN ${previous.table} AS p ON p."CustomerId" = c."CustomerId"`] : []),
-    ...columns.map((m, i) => `LEFT JOIN ${m.table} AS v${i} ON v${i}."CustomerIx" = c.rowid`),
+    ...tables.map((t, i) => `LEFT JOIN ${t} AS v${i} ON v${i}."CustomerIx" = c.rowid`),
   ];
   return `CREATE TABLE ${target} AS SELECT ${cols.join(', ')} FROM ${customerTable} AS c ${joins.join(' ')}`.trimEnd();
 }

@@ -105,7 +105,7 @@ describe('$filter', () => {
       ['not (score gt 6) and not (score le 6)', 'score is null'],
       ["not (city in ('Berlin', 'Paris'))", "city is null or city not in ('Berlin', 'Paris')"],
       ["not contains(city, 'r')", "city is null or city not like '%r%'"],
-      ["not (length(city) eq 5)", 'city is null or length(city) <> 5'],
+      ['not (length(city) eq 5)', 'city is null or length(city) <> 5'],
       ["not (not (city eq 'Paris'))", "city = 'Paris'"],
       ["city eq 'Paris' or not (city ne null)", "city = 'Paris' or city is null"],
     ];

@@ -22,13 +22,32 @@ export interface FilterOptions {
   /** The published SegmentMembership table (SegmentName, CustomerId), for IsMemberOfSegment; undefined = none yet. */
   membershipTable?: string | undefined;
   /**
-   * The compact form of SegmentMembership being written by a job: members (SegmentIx, CustomerIx) and segments
-   * (SegmentIx, SegmentName), where CustomerIx is the rowid of the filtered table. Only for queries over that very
-   * table; IsMemberOfSegment then tests rowids instead of joining CustomerId strings. Default: use membershipTable.
+   * Membership of segments evaluated in the same query (the one-scan segment engine): the SQL of a boolean column of
+   * the filtered row, or undefined for a segment not known there (IsMemberOfSegment is then false). When set,
+   * membershipTable is not used.
    */
-  compactMembership?: { members: string; segments: string } | undefined;
+  segmentColumn?: ((segmentName: string) => string | undefined) | undefined;
+  /**
+   * Values are appended to this array and referenced as `$n`, so that the SQL of many filters can be combined and
+   * moved around (the engine's one scan); default: each filter has its own `?` parameters.
+   */
+  params?: unknown[] | undefined;
+  /**
+   * Lifts an any/all whose condition reads only the related row (no outer attribute, no nested any/all, no
+   * IsMemberOfSegment) out of the row's filter: `body` is its condition over the related row aliased `r` (null for
+   * `any()`); the answer is the SQL of a boolean column of the filtered row, or undefined to keep EXISTS. Only with
+   * `params` (the lifted condition moves to another place in the SQL).
+   */
+  hoist?: ((lambda: HoistedLambda) => string | undefined) | undefined;
   /** Related entities reachable with any/all, by navigation name. */
   related?: (nav: string) => RelatedEntity | undefined;
+}
+
+export interface HoistedLambda {
+  nav: string;
+  kind: 'any' | 'all';
+  related: RelatedEntity;
+  body: string | null;
 }
 
 export interface CompiledFilter {
@@ -55,7 +74,8 @@ interface Out {
 
 const bind = (ctx: Ctx, value: unknown, cast?: string): string => {
   ctx.params.push(value);
-  return cast ? `CAST(? AS ${cast})` : '?';
+  const ref = ctx.opts.params ? `$${ctx.params.length}` : '?';
+  return cast ? `CAST(${ref} AS ${cast})` : ref;
 };
 
 const literalOut = (ctx: Ctx, n: Extract<Node, { k: 'lit' }>): Out => {
@@ -201,14 +221,8 @@ function call(n: Extract<Node, { k: 'fn' }>, ctx: Ctx): Out {
         );
       if (!ctx.outer.attributes.some((a) => a.name === 'CustomerId'))
         throw queryError(n.pos, 'IsMemberOfSegment() works on Customer only');
-      const compact = ctx.opts.compactMembership;
-      if (compact)
-        return {
-          sql:
-            `(${ctx.outer.alias}.rowid IN (SELECT m."CustomerIx" FROM ${compact.members} AS m WHERE m."SegmentIx" IN ` +
-            `(SELECT s."SegmentIx" FROM ${compact.segments} AS s WHERE s."SegmentName" = ${bind(ctx, arg.value, 'VARCHAR')})))`,
-          type: 'boolean',
-        };
+      if (ctx.opts.segmentColumn)
+        return { sql: ctx.opts.segmentColumn(arg.value as string) ?? 'FALSE', type: 'boolean' };
       if (!ctx.opts.membershipTable) return { sql: 'FALSE', type: 'boolean' };
       return {
         sql: `(${ctx.outer.alias}."CustomerId" IN (SELECT "CustomerId" FROM ${ctx.opts.membershipTable} WHERE "SegmentName" = ${bind(ctx, arg.value, 'VARCHAR')}))`,
@@ -228,6 +242,16 @@ function lambda(n: Extract<Node, { k: 'lambda' }>, ctx: Ctx): Out {
   if (!rel) throw queryError(n.pos, `unknown related entity '${n.nav}' of ${ctx.outer.name}`);
   if (!ctx.outer.attributes.some((a) => a.name === 'CustomerId'))
     throw queryError(n.pos, `${n.kind}() works on Customer only`);
+  if (ctx.opts.hoist && ctx.opts.params && (!n.body || readsOnly(n.body, n.variable))) {
+    let body: string | null = null;
+    if (n.body && n.variable) {
+      ctx.lambdas.set(n.variable, { alias: 'r', attributes: rel.attributes, name: n.nav });
+      body = boolExpr(n.body, ctx);
+      ctx.lambdas.delete(n.variable);
+    }
+    const column = ctx.opts.hoist({ nav: n.nav, kind: n.kind, related: rel, body });
+    if (column) return { sql: column, type: 'boolean' };
+  }
   const alias = `l${++ctx.lambdaCount}`;
   const link = `${alias}.${quoteIdent(rel.customerIdColumn)} = ${ctx.outer.alias}."CustomerId"`;
   if (!n.body || !n.variable)
@@ -243,11 +267,33 @@ function lambda(n: Extract<Node, { k: 'lambda' }>, ctx: Ctx): Out {
       };
 }
 
+/** Whether a lambda's condition reads only its own variable's attributes (literals aside). */
+function readsOnly(n: Node, variable: string | null): boolean {
+  switch (n.k) {
+    case 'lit':
+      return true;
+    case 'attr':
+      return n.lambda !== null && n.lambda === variable;
+    case 'cmp':
+    case 'and':
+    case 'or':
+      return readsOnly(n.left, variable) && readsOnly(n.right, variable);
+    case 'in':
+      return readsOnly(n.left, variable) && n.list.every((x) => readsOnly(x, variable));
+    case 'not':
+      return readsOnly(n.arg, variable);
+    case 'fn':
+      return n.name !== 'IsMemberOfSegment' && n.args.every((x) => readsOnly(x, variable));
+    case 'lambda':
+      return false;
+  }
+}
+
 /** Compiles a $filter expression over an entity to a WHERE condition with its parameters. */
 export function compileFilter(text: string, entity: EntitySchema, opts: FilterOptions = {}): CompiledFilter {
   const ast = parseFilter(text);
   const ctx: Ctx = {
-    params: [],
+    params: opts.params ?? [],
     outer: { alias: opts.alias ?? 't', attributes: entity.attributes, name: entity.name },
     lambdas: new Map(),
     opts,

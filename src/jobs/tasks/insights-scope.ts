@@ -4,7 +4,7 @@
 import type { PublishedEntity } from '../../datastore/index.ts';
 import { listEntities } from '../../datastore/index.ts';
 import type { InsightsScope, MappedEntity, ScopedEntity } from '../../insights/index.ts';
-import { membershipSchema, membershipTables } from '../../insights/index.ts';
+import { membershipSchema } from '../../insights/index.ts';
 import type { Db } from '../../store/index.ts';
 import { unificationConfigSchema, unifiedAttributes } from '../../unify/config.ts';
 import type { TaskContext } from '../runner.ts';
@@ -62,10 +62,6 @@ export async function evaluationScope(ctx: TaskContext): Promise<InsightsScope> 
   for (const e of ctx.staging.staged()) byName.set(e.name, e);
   const stored = await getUnificationConfig(ctx.db, ctx.instanceId);
   const customer = byName.get('Customer');
-  const scope = scopeOf([...byName.values()], stored, customer);
-  // Segment members this job wrote index its Customer by rowid: queries over it test rowids (segment.ts).
-  const membership = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
-  if (!membership || !customer) return scope;
-  const { members, segments } = membershipTables(membership.table);
-  return { ...scope, compactMembership: { members, segments, customerTable: customer.table } };
+  // The job's staged SegmentMembership, once its segments are evaluated, answers IsMemberOfSegment in measures.
+  return scopeOf([...byName.values()], stored, customer);
 }

@@ -1,23 +1,23 @@
-// The segment task: evaluates one segment's query over the job's Customer into the job's staged SegmentMembership,
-// and, in the publish transaction, appends the evaluation to the history and fires the threshold subscriptions it
-// crosses. SegmentMembership is one version for all segments: a view over compact tables (members as SegmentIx and
-// CustomerIx, the rowid of the job's Customer; segments; customers), since writing 20 million rows of three strings
-// costs ten times as much as two integers. The job's first segment task creates them, holding the previous members
-// of every segment this job does not evaluate (inactive ones, or those not named in identifiers); each segment task
-// then adds its members, and notes its segment for the job's one pass over membership changes.
+// The segment task. The job's first segment task evaluates every segment the job evaluates in one scan of Customer
+// (insights/segment-engine.ts) into the job's staged SegmentMembership version — a flags table with one column per
+// segment and the view over it (ADR 0007); segments the job does not evaluate (inactive ones, or those not named in
+// identifiers) keep their previous members. Each segment task then reports its own segment: its member count, or the
+// error of its query; in the publish transaction the evaluation joins the history and fires the threshold
+// subscriptions it crosses, exactly as when segments were evaluated one by one; and it notes its segment for the
+// job's one pass over membership changes (membership-changes.ts).
 import type { DuckDBValue } from '@duckdb/node-api';
-import { AppError, TaskError } from '../../core/errors.ts';
+import { TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
-import { countRows, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
-import type { InsightsScope } from '../../insights/index.ts';
+import { getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
+import type { Segment } from '../../insights/index.ts';
 import {
   getSegment,
   listSegments,
+  memberCountsSql,
+  membershipLayout,
   membershipSchema,
-  membershipTables,
-  membershipTablesSql,
-  segmentIndexSql,
-  segmentMembersSql,
+  membershipViewSql,
+  segmentScanSql,
 } from '../../insights/index.ts';
 import type { TaskContext, TaskExecutor } from '../runner.ts';
 import { noProfilesYet, publishEvaluation } from './evaluation.ts';
@@ -25,30 +25,55 @@ import { evaluationScope } from './insights-scope.ts';
 import type { ChangesOptions } from './membership-changes.ts';
 import { noteSegmentEvaluated } from './membership-changes.ts';
 
-async function stagedMembership(ctx: TaskContext, customerTable: string): Promise<PublishedEntity> {
-  const staged = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
-  if (staged) return staged;
-  const evaluated = new Set(
+/** What the one scan gave each segment it evaluated: a member count, or the reason its query failed. */
+type SegmentResult = { memberCount: number } | { error: TaskError };
+
+const scans = new WeakMap<TaskContext['staging'], Promise<Map<string, SegmentResult>>>();
+
+/** Evaluates, once per job, every segment whose task is not skipped; stages SegmentMembership. */
+function evaluateSegments(ctx: TaskContext): Promise<Map<string, SegmentResult>> {
+  let scan = scans.get(ctx.staging);
+  if (!scan) {
+    scan = scanSegments(ctx);
+    scans.set(ctx.staging, scan);
+  }
+  return scan;
+}
+
+async function scanSegments(ctx: TaskContext): Promise<Map<string, SegmentResult>> {
+  const scope = await evaluationScope(ctx);
+  const customer = scope.customer;
+  if (!customer) throw noProfilesYet();
+  const inJob = new Set(
     ctx.job.tasks.filter((t) => t.operationType === 'segment' && t.status !== 'skipped').map((t) => t.identifier),
   );
   const segments = await listSegments(ctx.db, ctx.instanceId);
-  const keep = segments.filter((s) => !evaluated.has(s.id)).map((s) => s.id);
+  const evaluate: Segment[] = segments.filter((s) => inJob.has(s.id));
   const previous = await getEntity(ctx.db, ctx.instanceId, 'SegmentMembership');
   const version = await nextVersion(ctx.db, ctx.instanceId, 'SegmentMembership');
-  const tables = membershipTables(physicalName('SegmentMembership', version));
-  const rowCount = await ctx.data.write(async (conn) => {
-    const statements = membershipTablesSql(
-      tables,
-      customerTable,
-      segments,
-      previous ? { table: previous.table, keep } : undefined,
-    );
-    for (const sql of statements) await conn.run(sql);
-    return countRows(conn, tables.members);
-  });
-  const entity: PublishedEntity = { ...membershipSchema, table: tables.view, rowCount, version };
+  const layout = membershipLayout(physicalName('SegmentMembership', version), segments);
+  const scan = segmentScanSql({ layout, customer, scope, evaluate, previous: previous?.table });
+  const entity: PublishedEntity = { ...membershipSchema, table: layout.view, rowCount: 0, version };
+  // Staged before writing, so that the runner drops the version's tables if the job does not publish.
   ctx.staging.stage(entity);
-  return entity;
+  const counts = await ctx.data.write(async (conn) => {
+    await conn.run(scan.statement.sql, scan.statement.params as DuckDBValue[]);
+    await conn.run(membershipViewSql(layout));
+    const sql = memberCountsSql(layout);
+    return sql ? ((await queryRows(conn, sql))[0] ?? {}) : {};
+  });
+  const countOf = (ix: number) => Number(counts[`s${ix}`] ?? 0);
+  ctx.staging.stage({ ...entity, rowCount: layout.segments.reduce((n, _, ix) => n + countOf(ix), 0) });
+  const results = new Map<string, SegmentResult>();
+  layout.segments.forEach((s, ix) => {
+    const invalid = scan.invalid.get(s.id);
+    if (invalid)
+      results.set(s.id, {
+        error: new TaskError('InvalidQuery', `the segment query no longer fits Customer: ${invalid.message}`),
+      });
+    else results.set(s.id, { memberCount: countOf(ix) });
+  });
+  return results;
 }
 
 export function segmentTask(opts: ChangesOptions): TaskExecutor {
@@ -56,43 +81,16 @@ export function segmentTask(opts: ChangesOptions): TaskExecutor {
     run: async (ctx) => {
       const segment = await getSegment(ctx.db, ctx.instanceId, ctx.task.identifier ?? '');
       if (!segment) throw new TaskError('NotConfigured', 'the segment was deleted after the job was submitted');
-      const scope = await evaluationScope(ctx);
-      const customer = scope.customer;
-      if (!customer) throw noProfilesYet();
-      const membership = await stagedMembership(ctx, customer.table);
-      const tables = membershipTables(membership.table);
-      const inJob: InsightsScope = {
-        ...scope,
-        membershipTable: tables.view,
-        compactMembership: { members: tables.members, segments: tables.segments, customerTable: customer.table },
-      };
-      const result = await ctx.data.write(async (conn) => {
-        let ix = 0;
-        for (const q of segmentIndexSql(tables, segment)) {
-          const rows = await queryRows(conn, q.sql, q.params as DuckDBValue[]);
-          ix = Number(rows[0]?.ix ?? ix);
-        }
-        let members;
-        try {
-          members = segmentMembersSql(ix, segment.query, customer, inJob);
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          throw new TaskError('InvalidQuery', `the segment query no longer fits Customer: ${err.message}`);
-        }
-        const inserted = await conn.run(
-          `INSERT INTO ${tables.members} ${members.sql}`,
-          members.params as DuckDBValue[],
-        );
-        return { memberCount: inserted.rowsChanged, total: await countRows(conn, tables.members) };
-      });
-      ctx.staging.stage({ ...membership, rowCount: result.total });
+      const result = (await evaluateSegments(ctx)).get(segment.id);
+      if (!result) throw new TaskError('NotConfigured', 'the segment was created after the job was submitted');
+      if ('error' in result) throw result.error;
       const memberCount = result.memberCount;
       const subject = { kind: 'segment' as const, id: segment.id, name: segment.name, owners: segment.owners };
       const evaluatedAt = publishEvaluation(ctx, subject, { memberCount }, (previous) => [
         { key: '', dimension: null, current: memberCount, previous: previous?.memberCount ?? null },
       ]);
       noteSegmentEvaluated(ctx, { ...subject, memberCount, evaluatedAt }, opts);
-      return { memberCount: result.memberCount };
+      return { memberCount };
     },
   };
 }
