@@ -76,12 +76,14 @@ const types: Record<string, string> = {
   amount: 'DOUBLE',
   placed: 'DATE',
 };
-const literal = (col: string, v: unknown) =>
-  `CAST(${v === null ? 'NULL' : typeof v === 'string' ? sqlString(v) : String(v as number | boolean)} AS ${types[col] ?? 'VARCHAR'})`;
+const literal = (col: string, v: string | number | boolean | null) =>
+  `CAST(${v === null ? 'NULL' : typeof v === 'string' ? sqlString(v) : String(v)} AS ${types[col] ?? 'VARCHAR'})`;
 
 async function createTable(conn: DuckDBConnection, table: string, rows: Row[]): Promise<void> {
   const cols = Object.keys(rows[0] as Row);
-  const values = rows.map((row) => `(${cols.map((c) => literal(c, row[c])).join(', ')})`).join(',\n');
+  const values = rows
+    .map((row) => `(${cols.map((c) => literal(c, row[c] as string | number | boolean | null)).join(', ')})`)
+    .join(',\n');
   await conn.run(
     `CREATE TABLE ${table} AS SELECT * FROM (VALUES ${values}) AS v(${cols.map((c) => `"${c}"`).join(', ')})`,
   );
