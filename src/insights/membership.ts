@@ -1,4 +1,4 @@
-// The storage of a SegmentMembership version (ADR 0007): a flags table — CustomerId and one BOOLEAN column per segment
+// The storage of a SegmentMembership version (ADR 0008): a flags table — CustomerId and one BOOLEAN column per segment
 // of the version, written by one scan (segment-engine.ts) — and the entity version itself, a view that unfolds it into
 // rows (SegmentId, SegmentName, CustomerId), one UNION ALL branch per segment, so a read filtered by SegmentName or
 // SegmentId reads one column. Writing a million booleans per segment costs a fraction of writing member rows.

@@ -1,6 +1,6 @@
 // The segment task. The job's first segment task evaluates every segment the job evaluates in one scan of Customer
 // (insights/segment-engine.ts) into the job's staged SegmentMembership version — a flags table with one column per
-// segment and the view over it (ADR 0007); segments the job does not evaluate (inactive ones, or those not named in
+// segment and the view over it (ADR 0008); segments the job does not evaluate (inactive ones, or those not named in
 // identifiers) keep their previous members. Each segment task then reports its own segment: its member count, or the
 // error of its query; in the publish transaction the evaluation joins the history and fires the threshold
 // subscriptions it crosses, exactly as when segments were evaluated one by one; and it notes its segment for the
