@@ -1,6 +1,7 @@
-// SegmentMembership published as a view over a flags table (CustomerId and one BOOLEAN per segment, ADR 0008): it reads through the API like the table it replaced (paging by nextLink, $filter, $count), segments
-// not evaluated keep their members across a refresh that changes the Customer rows, and replaced versions leave no
-// view or backing table behind.
+// SegmentMembership published as a view over a flags table (CustomerId and one BOOLEAN per segment, ADR 0008): it
+// reads through the API like the table it replaced (paging by nextLink, $filter, $count), segments not evaluated keep
+// their members across a refresh that changes the Customer rows, and replaced versions leave no view or backing table
+// behind.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
