@@ -243,7 +243,7 @@ test('the one-pass engine gives every segment and measure the answer of a per-qu
   const config = loadConfig({ INSIGHTFLOW_DATA_DIR: dir, INSIGHTFLOW_LOG_LEVEL: 'silent', INSIGHTFLOW_DEMO: '0' }, dir);
   const services = await createServices(config, { log: silentLogger });
   try {
-    await bootstrap(services.db, services.clock, { adminKey: undefined });
+    await bootstrap(services.db, services.clock, { adminKey: undefined, serverKey: services.secretKey });
     const { customers, orders } = generate(15, 700);
     const data = await services.dataStore.instance(instance);
     const entities = await data.write(async (conn) => {
