@@ -34,6 +34,56 @@ export function summarize(samples: number[]): { p50: number; p99: number; mean: 
 }
 
 export const ms = (n: number, digits = 2): string => `${n.toFixed(digits)} ms`;
+export const mib = (n: number): string => `${n.toFixed(0)} MiB`;
 
 /** Peak resident memory of this process so far, in MiB (getrusage maxrss). */
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+/** A cell as a number and what surrounds it ("3.17 ms", "4432/s", "0.44×", "1,076,296"), or null for text. */
+function parseCell(cell: string | number): { n: number; digits: number; unit: string } | null {
+  if (typeof cell === 'number') return { n: cell, digits: Number.isInteger(cell) ? 0 : 2, unit: '' };
+  const m = /^(-?[\d,]*\.?\d+)(\s*[^\d].*)?$/.exec(cell);
+  if (!m) return null;
+  const num = (m[1] as string).replaceAll(',', '');
+  return { n: Number(num), digits: num.split('.')[1]?.length ?? 0, unit: m[2] ?? '' };
+}
+
+function medianCell(cells: Array<string | number>): string | number {
+  const parsed = cells.map(parseCell);
+  const first = parsed[0];
+  if (!first || parsed.some((p) => !p || p.unit !== first.unit)) return cells[0] as string | number;
+  const m = median(parsed.map((p) => (p as { n: number }).n));
+  if (typeof cells[0] === 'number') return m;
+  const text = m.toFixed(first.digits);
+  return `${String(cells[0]).includes(',') ? Number(text).toLocaleString('en') : text}${first.unit}`;
+}
+
+/** The tables of repeated runs as one: every numeric cell the median over the runs; each target as in the run whose
+ * value is the median. Runs whose tables differ in shape keep the first run's. */
+export function medianTables(runs: BenchTable[][]): BenchTable[] {
+  const first = runs[0] ?? [];
+  if (runs.length === 1) return first;
+  return first.map((t, ti) => {
+    const same = runs
+      .map((r) => r[ti])
+      .filter((x): x is BenchTable => x !== undefined && x.rows.length === t.rows.length);
+    const rows = t.rows.map((row, ri) => row.map((_, ci) => medianCell(same.map((x) => x.rows[ri]?.[ci] ?? ''))));
+    const targets = t.targets?.map((g, gi) => {
+      const all = same.map((x) => x.targets?.[gi] ?? g);
+      const m = medianCell(all.map((x) => x.value));
+      return all.find((x) => x.value === m) ?? { ...g, value: String(m) };
+    });
+    return {
+      ...t,
+      description: `${t.description} Median of ${runs.length} runs.`,
+      rows,
+      ...(targets ? { targets } : {}),
+    };
+  });
+}

@@ -1,16 +1,20 @@
 // Runs every bench/*.bench.ts (or those named in BENCH_ONLY, comma-separated), prints their tables and writes
-// docs/benchmarks.md with the machine, date and commit. BENCH_SCALE (default 1) shrinks the sizes for a quick run.
-// Each benchmark runs in a process of its own, so that its peak memory and its caches are its own.
+// docs/benchmarks.md with the machine, date, commit and load. BENCH_SCALE (default 1) shrinks the sizes for a quick
+// run; BENCH_REPEAT (default 1) runs each benchmark that many times and reports the median of every figure. Each run
+// is a process of its own, so that its peak memory and its caches are its own; its peak RSS is reported too.
 import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Bench, BenchTable } from './lib.ts';
+import { median, medianTables, peakRssMiB } from './lib.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 if (!(scale > 0 && scale <= 1)) throw new Error('BENCH_SCALE must be in (0, 1]');
+const repeat = Number(process.env.BENCH_REPEAT ?? '1');
+if (!(Number.isInteger(repeat) && repeat >= 1 && repeat <= 9)) throw new Error('BENCH_REPEAT must be 1 to 9');
 
 const files = readdirSync(path.join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.ts'))
@@ -40,7 +44,7 @@ async function runOne(file: string, out: string): Promise<void> {
   try {
     const mod = (await import(path.join(root, 'bench', file))) as { default: Bench };
     const tables = await mod.default({ dir, scale, log: (l) => process.stdout.write(`  ${l}\n`) });
-    writeFileSync(out, JSON.stringify(tables));
+    writeFileSync(out, JSON.stringify({ tables, peakRssMiB: peakRssMiB() }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -52,19 +56,31 @@ if (child) {
   process.exit(0);
 }
 
+interface RunOutput {
+  tables: BenchTable[];
+  peakRssMiB: number;
+}
+
 const sections: string[] = [];
 const results = mkdtempSync(path.join(os.tmpdir(), 'bench-results-'));
+const loads: number[] = [];
 try {
   for (const file of files) {
-    process.stdout.write(`\n== ${file.replace('.bench.ts', '')} ==\n`);
-    const out = path.join(results, `${file}.json`);
-    const run = spawnSync(process.execPath, [import.meta.filename], {
-      stdio: 'inherit',
-      env: { ...process.env, BENCH_CHILD: file, BENCH_OUT: out },
-    });
-    if (run.status !== 0) throw new Error(`${file} failed (exit ${run.status ?? run.signal})`);
-    for (const t of JSON.parse(readFileSync(out, 'utf8')) as BenchTable[]) {
-      const text = render(t);
+    const runs: RunOutput[] = [];
+    for (let r = 1; r <= repeat; r++) {
+      process.stdout.write(`\n== ${file.replace('.bench.ts', '')}${repeat > 1 ? ` (run ${r} of ${repeat})` : ''} ==\n`);
+      loads.push(os.loadavg()[0] ?? 0);
+      const out = path.join(results, `${file}.${r}.json`);
+      const run = spawnSync(process.execPath, [import.meta.filename], {
+        stdio: 'inherit',
+        env: { ...process.env, BENCH_CHILD: file, BENCH_OUT: out },
+      });
+      if (run.status !== 0) throw new Error(`${file} failed (exit ${run.status ?? run.signal})`);
+      runs.push(JSON.parse(readFileSync(out, 'utf8')) as RunOutput);
+    }
+    const rss = median(runs.map((r) => r.peakRssMiB));
+    for (const t of medianTables(runs.map((r) => r.tables))) {
+      const text = `${render(t)}\n\nPeak RSS of the benchmark process: ${rss.toFixed(0)} MiB${repeat > 1 ? ` (median of ${repeat} runs)` : ''}.`;
       process.stdout.write(`\n${text}\n`);
       sections.push(text);
     }
@@ -91,6 +107,8 @@ const header = [
   `- commit: ${commit}`,
   `- machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.platform()} ${os.release()}`,
   `- Node.js ${process.version}; scale ${scale}${only.length ? `; only ${only.join(', ')}` : ''}`,
+  `- runs: ${repeat}${repeat > 1 ? ', every figure the median of the runs' : ''}; load average (1 min) at the starts of runs: ` +
+    `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${os.cpus().length} cores`,
   '',
 ].join('\n');
 if (only.length === 0 && scale === 1) {
