@@ -13,7 +13,8 @@ import { silentLogger } from '../src/core/log.ts';
 import { describeTable, getEntity, publishEntities, type PublishedEntity } from '../src/datastore/index.ts';
 import { maxProfilesLimit } from '../src/events/index.ts';
 import { startRuntime } from '../src/http/runtime.ts';
-import { recordChangesSql, segmentMembersSql } from '../src/insights/index.ts';
+import { compileFilter } from '../src/datastore/odata/index.ts';
+import { filterOptions, recordChangesSql } from '../src/insights/index.ts';
 import { definitionScope, getJob, submitJob } from '../src/jobs/index.ts';
 import type { Bench } from './lib.ts';
 import { ms } from './lib.ts';
@@ -154,9 +155,12 @@ const bench: Bench = async ({ dir, scale, log }) => {
     log('baseline: the segment SQL and the diff alone on DuckDB');
     const scope = await definitionScope(db, instance);
     const direct = await data.write(async (conn) => {
-      const q = segmentMembersSql(0, query, scope.customer!, scope);
+      const f = compileFilter(query, scope.customer!, filterOptions(scope));
       const t0 = performance.now();
-      await conn.run(`CREATE TEMP TABLE bench_members AS ${q.sql}`, q.params as DuckDBValue[]);
+      await conn.run(
+        `CREATE TEMP TABLE bench_members AS SELECT CAST(t.rowid AS INTEGER) AS "CustomerIx" FROM ${scope.customer!.table} AS t WHERE ${f.sql}`,
+        f.params as DuckDBValue[],
+      );
       const evaluateMs = performance.now() - t0;
       const diff = recordChangesSql({
         view: '"bench_changes__v99"',
