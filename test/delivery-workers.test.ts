@@ -40,6 +40,7 @@ for (const engine of await engines()) {
       const others = [1, 2].map(() =>
         createDeliveryWorker({
           db,
+          nodeId: s.runtime.services.node.id,
           clock: systemClock,
           log: silentLogger,
           send: sender,
@@ -64,7 +65,7 @@ for (const engine of await engines()) {
         // A worker that claimed and died: its leases expire, and another worker takes the deliveries over.
         await s.runtime.services.deliveryWorker.stop();
         await emit(s, 5);
-        const stolen = await claimDeliveries(db, { now: new Date(), leaseMs: 1, limit: 100 });
+        const stolen = await claimDeliveries(db, { now: new Date(), leaseMs: 1, limit: 100, nodeId: 'node_gone' });
         assert.equal(stolen.length, 10);
         for (let i = 0; i < 100 && rx.received.length < 310; i++) {
           await others[0]!.drain();

@@ -38,6 +38,9 @@ test('every variable is read', () => {
       INSIGHTFLOW_PUBLIC_URL: 'https://insights.example.com/cx/',
       INSIGHTFLOW_TRUSTED_PROXIES: '10.0.0.0/8',
       INSIGHTFLOW_PAGE_LINK_TTL: '15m',
+      INSIGHTFLOW_SHARED_DIR: '/mnt/shared',
+      INSIGHTFLOW_SECRET_KEY: 'a-secret-key-of-at-least-32-characters',
+      INSIGHTFLOW_NODE_LEASE: '10s',
     },
     '/srv',
   );
@@ -54,6 +57,22 @@ test('every variable is read', () => {
   assert.equal(c.publicUrl, 'https://insights.example.com/cx');
   assert.deepEqual(c.trustedProxies, ['10.0.0.0/8']);
   assert.equal(c.pageLinkTtlMs, 15 * 60_000);
+  assert.equal(c.sharedDir, '/mnt/shared');
+  assert.equal(c.nodeLeaseMs, 10_000);
+});
+
+test('many nodes need a shared directory and a secret key; one node uses its data directory', () => {
+  const one = loadConfig({}, '/srv');
+  assert.equal(one.sharedDir, '/srv/.insightflow');
+  assert.equal(one.nodeLeaseMs, 30_000);
+  const many = { INSIGHTFLOW_DATABASE_URL: 'postgres://u@h/db' };
+  assert.throws(() => loadConfig(many, '/srv'), /INSIGHTFLOW_SHARED_DIR: is required with INSIGHTFLOW_DATABASE_URL/);
+  assert.throws(
+    () => loadConfig({ ...many, INSIGHTFLOW_SHARED_DIR: '/mnt/s' }, '/srv'),
+    /INSIGHTFLOW_SECRET_KEY: is required with INSIGHTFLOW_DATABASE_URL/,
+  );
+  const c = loadConfig({ ...many, INSIGHTFLOW_SHARED_DIR: '/mnt/s', INSIGHTFLOW_SECRET_KEY: 'k'.repeat(32) }, '/srv');
+  assert.equal(c.importDir, '/mnt/s/imports', 'the import directory defaults to <shared dir>/imports');
 });
 
 test('a bad value names its variable', () => {
@@ -61,6 +80,8 @@ test('a bad value names its variable', () => {
     [{ INSIGHTFLOW_PORT: 'eighty' }, 'INSIGHTFLOW_PORT'],
     [{ INSIGHTFLOW_PORT: '70000' }, 'INSIGHTFLOW_PORT'],
     [{ INSIGHTFLOW_DATABASE_URL: 'mysql://x' }, 'INSIGHTFLOW_DATABASE_URL'],
+    [{ INSIGHTFLOW_NODE_LEASE: 'soon' }, 'INSIGHTFLOW_NODE_LEASE'],
+    [{ INSIGHTFLOW_NODE_LEASE: '10ms' }, 'INSIGHTFLOW_NODE_LEASE'],
     [{ INSIGHTFLOW_ADMIN_KEY: 'short' }, 'INSIGHTFLOW_ADMIN_KEY'],
     [{ INSIGHTFLOW_ALLOWED_TARGETS: '10.0.0.0/99' }, 'INSIGHTFLOW_ALLOWED_TARGETS'],
     [{ INSIGHTFLOW_ALLOWED_TARGETS: 'example.com' }, 'INSIGHTFLOW_ALLOWED_TARGETS'],

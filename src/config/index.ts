@@ -40,7 +40,7 @@ export interface Config {
    * evaluation). Default 90. */
   changesRetentionDays: number;
   /** Secret for signing page and partition links and encrypting stored secrets; default: generated once into the
-   * data dir. */
+   * data dir. Required with databaseUrl (many nodes share one key). */
   secretKey: string | undefined;
   /** External base URL (scheme, host, optional path prefix; no trailing slash) every absolute URL is built from;
    * undefined = from the request (INSIGHTFLOW_TRUSTED_PROXIES, else the Host header). */
@@ -57,6 +57,12 @@ export interface Config {
   oidc: OidcConfig | undefined;
   /** E-mail addresses (lowercase) of the system administrators who sign in through OpenID Connect. Default none. */
   systemAdmins: string[];
+  /** Folder every node mounts (NFS, EFS, a ReadWriteMany volume): uploads, the import directory and published
+   * snapshots. Required with databaseUrl; default (one node): the data directory. */
+  sharedDir: string;
+  /** How long a node's heartbeat keeps its lease, in ms; its jobs and delivery claims are swept by another node once
+   * the lease has expired (INSIGHTFLOW_NODE_LEASE, a duration such as 30s). Default 30 s. */
+  nodeLeaseMs: number;
 }
 
 export interface OidcConfig {
@@ -153,17 +159,35 @@ function duration(env: Env, name: string, def: number): number {
   return Math.round(ms);
 }
 
+const atLeast = (name: string, ms: number, min: number): number => {
+  if (ms < min) throw new ConfigError(name, `must be at least ${min} ms, got ${ms} ms`);
+  return ms;
+};
+
 /** Reads and validates the configuration. `env` defaults to process.env; a JSON file named by INSIGHTFLOW_CONFIG
  * supplies values for variables the environment leaves unset. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
   const merged: Env = { ...readConfigFile(env, cwd), ...env };
   const host = merged.INSIGHTFLOW_HOST || '127.0.0.1';
   const dataDir = path.resolve(cwd, merged.INSIGHTFLOW_DATA_DIR || './.insightflow');
-  const importDir = path.resolve(cwd, merged.INSIGHTFLOW_IMPORT_DIR || path.join(dataDir, 'imports'));
   const databaseUrl = merged.INSIGHTFLOW_DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('INSIGHTFLOW_DATABASE_URL', 'must start with postgres:// or postgresql://');
   }
+  if (databaseUrl !== undefined && !merged.INSIGHTFLOW_SHARED_DIR) {
+    throw new ConfigError(
+      'INSIGHTFLOW_SHARED_DIR',
+      'is required with INSIGHTFLOW_DATABASE_URL: a directory every node mounts, for uploads and published snapshots',
+    );
+  }
+  if (databaseUrl !== undefined && !merged.INSIGHTFLOW_SECRET_KEY) {
+    throw new ConfigError(
+      'INSIGHTFLOW_SECRET_KEY',
+      'is required with INSIGHTFLOW_DATABASE_URL: every node must sign links and encrypt secrets with the same key',
+    );
+  }
+  const sharedDir = path.resolve(cwd, merged.INSIGHTFLOW_SHARED_DIR || dataDir);
+  const importDir = path.resolve(cwd, merged.INSIGHTFLOW_IMPORT_DIR || path.join(sharedDir, 'imports'));
   const adminKey = merged.INSIGHTFLOW_ADMIN_KEY || undefined;
   if (adminKey !== undefined && (adminKey.length < 16 || /\s/.test(adminKey))) {
     throw new ConfigError('INSIGHTFLOW_ADMIN_KEY', 'must be at least 16 characters without spaces');
@@ -205,6 +229,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustedProxies: cidrs(merged, 'INSIGHTFLOW_TRUSTED_PROXIES'),
     pageLinkTtlMs: duration(merged, 'INSIGHTFLOW_PAGE_LINK_TTL', 3_600_000),
     ...operationsSettings(merged),
+    sharedDir,
+    nodeLeaseMs: atLeast('INSIGHTFLOW_NODE_LEASE', duration(merged, 'INSIGHTFLOW_NODE_LEASE', 30_000), 1000),
   });
 }
 

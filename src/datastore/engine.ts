@@ -1,7 +1,7 @@
 // The DuckDB data store: one database file per instance in <dataDir>/data, so one instance never sees another's
 // tables. Entities live in versioned physical tables ("CrmContacts__v7"); the control store's entity catalog says
 // which version is published, so a refresh writes new tables and readers switch only when the catalog row changes.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Attribute, AttributeType } from './schema.ts';
@@ -29,6 +29,8 @@ export interface InstanceData {
 
 export interface DataStore {
   instance(instanceId: string): Promise<InstanceData>;
+  /** Instances that have a database file in this node's folder. */
+  localInstances(): string[];
   /** Removes an instance's database file. */
   dropInstance(instanceId: string): Promise<void>;
   close(): Promise<void>;
@@ -105,6 +107,10 @@ export function createDataStore(opts: DataStoreOptions): DataStore {
       }
       return (await p).data;
     },
+    localInstances: () =>
+      readdirSync(opts.dir)
+        .filter((f) => f.endsWith('.duckdb'))
+        .map((f) => f.slice(0, -'.duckdb'.length)),
     dropInstance: async (instanceId) => {
       const p = open.get(instanceId);
       open.delete(instanceId);

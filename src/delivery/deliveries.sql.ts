@@ -1,5 +1,7 @@
 // Control-store queries for webhook deliveries and their attempt log. Claims and completions are batched: one
 // statement claims many due rows (skipping rows other nodes hold on PostgreSQL), one transaction records many outcomes.
+import type { SweepScope } from '../cluster/index.ts';
+import { lostHolder } from '../cluster/index.ts';
 import { decryptText } from '../core/secrets.ts';
 import type { DeliveryFormat, EventEnvelope, EventType } from '../events/index.ts';
 import type { Db, SqlValue } from '../store/index.ts';
@@ -19,6 +21,9 @@ export interface ClaimedDelivery {
   firstAttemptAt: string | null;
   /** The lease this worker holds; a completion only lands while it still holds it. */
   leaseUntil: string;
+  /** The node whose claim expired before this one took the delivery over ('unknown' if unnamed); that claim's attempt
+   * may have been sent without its outcome being recorded, so the log gets an attempt for it. */
+  lostClaim: string | null;
 }
 
 export interface DeliveryTarget {
@@ -76,6 +81,7 @@ interface Row {
   first_attempt_at: string | null;
   next_attempt_at: string | null;
   lease_until: string | null;
+  lost_claim: string | null;
   created_at: string;
 }
 
@@ -105,19 +111,22 @@ export async function insertDeliveries(
   }
 }
 
-/** Leases up to `limit` due deliveries (pending, due, not leased or lease expired) for `leaseMs`. */
+/** Leases up to `limit` due deliveries (pending, due, not leased or lease expired) for `leaseMs` to node `nodeId`.
+ * Taking over an expired lease remembers whose it was (the SET expressions read the row before the update). */
 export async function claimDeliveries(
   db: Db,
-  opts: { now: Date; leaseMs: number; limit: number },
+  opts: { now: Date; leaseMs: number; limit: number; nodeId: string },
 ): Promise<ClaimedDelivery[]> {
   const now = opts.now.toISOString();
   const lease = new Date(opts.now.getTime() + opts.leaseMs).toISOString();
   const rows = await db.all<Row>(
-    `UPDATE deliveries SET lease_until = ? WHERE id IN (
+    `UPDATE deliveries SET lease_until = ?, claimed_by = ?,
+       lost_claim = CASE WHEN lease_until IS NULL THEN NULL ELSE COALESCE(claimed_by, 'unknown') END
+     WHERE id IN (
        SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
          AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?${skipLocked(db)})
      RETURNING *`,
-    [lease, now, now, opts.limit],
+    [lease, opts.nodeId, now, now, opts.limit],
   );
   return rows.map((r) => ({
     id: r.id,
@@ -129,34 +138,43 @@ export async function claimDeliveries(
     roundAttempts: Number(r.round_attempts),
     firstAttemptAt: r.first_attempt_at,
     leaseUntil: lease,
+    lostClaim: r.lost_claim,
   }));
 }
 
 /** Records attempts and their outcomes in one transaction. An outcome whose lease was lost (expired and taken by
- * another worker) is dropped; its attempt is still logged. */
+ * another worker) is dropped; its attempt is still logged, in place of the "outcome unknown" entry the taking-over
+ * worker wrote for it. A taken-over delivery logs that unknown attempt first, then its own. */
 export async function completeDeliveries(db: Db, done: Completion[]): Promise<void> {
   if (done.length === 0) return;
   await db.tx(async (tx) => {
     for (const c of done) {
       const d = c.delivery;
+      let attempt = d.attemptCount + 1;
+      if (d.lostClaim !== null) {
+        await tx.run(
+          `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
+           VALUES (?, ?, ?, NULL, 0, ?, '') ON CONFLICT DO NOTHING`,
+          [
+            d.id,
+            attempt++,
+            c.at,
+            `outcome unknown: the claim of node ${d.lostClaim} expired (the node stopped or was too slow); ` +
+              'sent again with the same webhook-id',
+          ],
+        );
+      }
       await tx.run(
         `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-        [d.id, d.attemptCount + 1, c.at, c.statusCode, c.latencyMs, c.error, c.response],
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at,
+           status_code = excluded.status_code, latency_ms = excluded.latency_ms, error = excluded.error,
+           response = excluded.response`,
+        [d.id, attempt, c.at, c.statusCode, c.latencyMs, c.error, c.response],
       );
       await tx.run(
         `UPDATE deliveries SET status = ?, attempt_count = ?, round_attempts = ?, first_attempt_at = ?,
-           next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE id = ? AND lease_until = ?`,
-        [
-          c.status,
-          d.attemptCount + 1,
-          d.roundAttempts + 1,
-          d.firstAttemptAt ?? c.at,
-          c.nextAttemptAt,
-          c.at,
-          d.id,
-          d.leaseUntil,
-        ],
+           next_attempt_at = ?, lease_until = NULL, lost_claim = NULL, updated_at = ? WHERE id = ? AND lease_until = ?`,
+        [c.status, attempt, d.roundAttempts + 1, d.firstAttemptAt ?? c.at, c.nextAttemptAt, c.at, d.id, d.leaseUntil],
       );
     }
   });
@@ -175,10 +193,17 @@ export async function abandonDeliveries(db: Db, ids: Array<{ id: string; leaseUn
   });
 }
 
-/** Drops every lease (SQLite start-up: one process owns the store, so any lease is a crashed run's). */
-export async function releaseAllLeases(db: Db): Promise<number> {
-  return (await db.run(`UPDATE deliveries SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL`))
-    .changes;
+/** Ends the claims of nodes that lost their lease (sweeper): the lease is set to expire now, so that the next claim
+ * takes the delivery over at once and logs the lost attempt. */
+export async function expireLostClaims(db: Db, scope: SweepScope): Promise<number> {
+  const lost = lostHolder('claimed_by', scope);
+  return (
+    await db.run(
+      `UPDATE deliveries SET lease_until = ? WHERE status = 'pending' AND lease_until >= ? AND claimed_by IS NOT NULL
+         AND ${lost.sql}`,
+      [scope.now, scope.now, ...lost.params],
+    )
+  ).changes;
 }
 
 /** Where and how the deliveries of these subscriptions go, read afresh per claim (so a rotation, a change of URL or

@@ -2,26 +2,23 @@
 // twice), sends them signed through the guarded HTTP sender with bounded concurrency, and records outcomes in batched
 // transactions. Woken in-process after each emitting commit; also polls for other nodes' rows, due retries and
 // expired leases (a crashed worker's claims). Delivery is at-least-once: a crash after sending and before recording
-// sends again once the lease expires, with the same webhook-id.
+// sends again once the lease expires — or at once when the sweeper finds the claiming node's lease expired
+// (expireLostClaims) — with the same webhook-id, and the lost attempt appears in the delivery's log.
 import type { Clock } from '../core/clock.ts';
 import { errorInfo } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
 import { disableSubscription } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import type { ClaimedDelivery, Completion, DeliveryTarget } from './deliveries.sql.ts';
-import {
-  abandonDeliveries,
-  claimDeliveries,
-  completeDeliveries,
-  deliveryTargets,
-  releaseAllLeases,
-} from './deliveries.sql.ts';
+import { abandonDeliveries, claimDeliveries, completeDeliveries, deliveryTargets } from './deliveries.sql.ts';
 import type { HttpRequest, HttpResult } from './http-sender.ts';
 import { attemptError, judgeAttempt } from './outcome.ts';
 import { renderDelivery } from './payload.ts';
 
 export interface DeliveryWorkerDeps {
   db: Db;
+  /** The node this worker runs on; its claims name it, so that the sweeper can hand them over if the node dies. */
+  nodeId: string;
   clock: Clock;
   log: Logger;
   /** The guarded HTTP sender (bound to the target address allow-list). */
@@ -45,7 +42,7 @@ export interface DeliveryWorkerDeps {
 }
 
 export interface DeliveryWorker {
-  /** Releases a crashed run's leases (SQLite: one process owns the store) and starts polling. */
+  /** Starts polling (a stopped run's claims were handed over by the node's sweeper at its start). */
   start(): Promise<void>;
   /** Claims due deliveries now (called after an emitting commit). */
   wake(): void;
@@ -134,7 +131,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
         await abandonDeliveries(tx, gone, now.toISOString());
         for (const d of off) await disableSubscription(tx, d.subscriptionId, d.reason, now);
         if (room <= 0) return { batch: [], targets: new Map<string, DeliveryTarget>() };
-        const batch = await claimDeliveries(tx, { now, leaseMs: deps.leaseMs ?? 60_000, limit: room });
+        const batch = await claimDeliveries(tx, {
+          now,
+          leaseMs: deps.leaseMs ?? 60_000,
+          limit: room,
+          nodeId: deps.nodeId,
+        });
         const targets =
           batch.length > 0
             ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], deps.secretKey)
@@ -179,7 +181,6 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   return {
     start: async () => {
       if (!stopped) return;
-      if (deps.db.dialect === 'sqlite') await releaseAllLeases(deps.db);
       stopped = false;
       wake();
       poll();

@@ -1,7 +1,7 @@
 // Wiring: opens the stores, builds the services, starts the workers and the HTTP server; stops them in order.
-import os from 'node:os';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { createNodeMembership, nodeIdOf } from '../cluster/index.ts';
 import type { Config } from '../config/index.ts';
 import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
@@ -11,6 +11,7 @@ import { resolveSecretKey } from '../core/secrets.ts';
 import { parseAllowedTargets } from '../delivery/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
 import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
+import { expireLostClaims } from '../delivery/deliveries.sql.ts';
 import { webhookSink } from '../delivery/sink.ts';
 import { encryptStoredSecrets } from '../delivery/webhook-subscriptions.ts';
 import { createDeliveryWorker } from '../delivery/worker.ts';
@@ -27,7 +28,10 @@ import { checkMeasureDimension, evaluationOrder, listMeasures, listSegments } fr
 import {
   createJobRunner,
   createScheduler,
+  dropStagedTables,
   emitFullRefreshCompleted,
+  endInterruptedJobs,
+  type Job,
   ingestionTask,
   measureTask,
   publishTask,
@@ -60,7 +64,7 @@ export async function createServices(
   opts: { clock?: Clock; log?: Logger; schema?: string } = {},
 ): Promise<Services> {
   const clock = opts.clock ?? systemClock;
-  const nodeId = `${os.hostname()}:${process.pid}`;
+  const nodeId = nodeIdOf(config.dataDir);
   const log = opts.log ?? createLogger(config.logLevel, { node: nodeId });
   const db = await openStore({
     dataDir: config.dataDir,
@@ -80,7 +84,7 @@ export async function createServices(
     clock,
     sinks: { flow: flowSink({ clock, wake: () => wakeFlows() }), webhook: deliverySink, powerautomate: deliverySink },
   });
-  const runner = createJobRunner({
+  const jobDeps = {
     db,
     dataStore,
     outbox,
@@ -93,10 +97,20 @@ export async function createServices(
       measure: measureTask(),
       publish: publishTask({ dataStore }),
     },
-    onJobFinished: async (tx, job) => {
+    onJobFinished: async (tx: typeof db, job: Job) => {
       tx.afterCommit(() => metrics.jobFinished(job));
       await emitFullRefreshCompleted(tx, outbox, job);
     },
+  };
+  const runner = createJobRunner({ ...jobDeps, nodeId });
+  const node = createNodeMembership({
+    db,
+    clock,
+    log,
+    id: nodeId,
+    leaseMs: config.nodeLeaseMs,
+    address: `${config.host}:${config.port}`,
+    sweeps: [(scope) => endInterruptedJobs(jobDeps, scope), (scope) => expireLostClaims(db, scope)],
   });
   const jobs = {
     db,
@@ -139,6 +153,7 @@ export async function createServices(
   wakeFlows = () => flowWorker.wake();
   const deliveryWorker = createDeliveryWorker({
     db,
+    nodeId,
     clock,
     log,
     send: sender,
@@ -159,6 +174,7 @@ export async function createServices(
     clock,
     log,
     outbox,
+    node,
     runner,
     scheduler,
     jobs,
@@ -187,7 +203,8 @@ export async function startRuntime(
   await rehashLegacyKeys(db, services.secretKey);
   await encryptStoredSecrets(db, services.secretKey);
   const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey, serverKey: services.secretKey });
-  await services.runner.recover({ multiNode: db.dialect === 'postgres' });
+  await services.node.start();
+  await dropStagedTables(services);
   services.runner.start();
   services.scheduler.start();
   services.flowWorker.start();
@@ -221,6 +238,7 @@ export async function startRuntime(
       await services.runner.stop();
       await services.flowWorker.stop();
       await services.deliveryWorker.stop();
+      await services.node.stop();
       await services.sender.close();
       await services.dataStore.close();
       await db.close();

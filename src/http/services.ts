@@ -1,4 +1,5 @@
 // Everything the routes use, wired once at start (src/http/runtime.ts) and passed in; no container.
+import type { NodeMembership } from '../cluster/index.ts';
 import type { Config } from '../config/index.ts';
 import type { RateLimiter } from '../connector/rate-limit.ts';
 import type { Clock } from '../core/clock.ts';
@@ -21,6 +22,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   outbox: Outbox;
+  /** This node: its id, its lease, the sweeper of other nodes' lost work. */
+  node: NodeMembership;
   runner: JobRunner;
   scheduler: Scheduler;
   jobs: JobServiceDeps;

@@ -3,6 +3,7 @@ export * from './full-refresh.ts';
 export * from './jobs.sql.ts';
 export * from './model.ts';
 export * from './plan.ts';
+export * from './recovery.ts';
 export * from './runner.ts';
 export * from './service.ts';
 export { ingestionTask } from './tasks/ingestion.ts';

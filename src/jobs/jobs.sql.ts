@@ -1,4 +1,6 @@
 // Control-store queries for jobs and tasks.
+import type { SweepScope } from '../cluster/index.ts';
+import { lostHolder } from '../cluster/index.ts';
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import type { Job, Status, Task, TaskError } from './model.ts';
@@ -173,36 +175,58 @@ export async function setTaskStatus(
   );
 }
 
-export async function finishJob(db: Db, jobId: string, status: Status, finishedAt: string): Promise<void> {
-  await db.run('UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?', [status, finishedAt, jobId]);
+/** Ends a job that has not ended; false when it had (the sweeper ended it: this node had lost its lease). */
+export async function finishJob(db: Db, jobId: string, status: Status, finishedAt: string): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE jobs SET status = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')`,
+    [status, finishedAt, jobId],
+  );
+  return r.changes === 1;
 }
 
 export async function requestCancel(db: Db, jobId: string): Promise<void> {
   await db.run('UPDATE jobs SET cancel_requested = 1 WHERE id = ?', [jobId]);
 }
 
-export async function isCancelRequested(db: Db, jobId: string): Promise<boolean> {
-  const r = await db.get<{ c: number }>('SELECT cancel_requested AS c FROM jobs WHERE id = ?', [jobId]);
-  return Number(r?.c) === 1;
-}
-
-export async function heartbeat(db: Db, jobId: string, now: Date): Promise<void> {
-  await db.run('UPDATE jobs SET heartbeat_at = ? WHERE id = ?', [now.toISOString(), jobId]);
-}
-
-/** Jobs left running by a node that stopped: all of them (single node), or those whose heartbeat is older than
- * `staleBefore` (several nodes). */
-export async function orphanedJobs(
+/** What the node running a job checks every second: a cancel request, or that the job is no longer its own (another
+ * node's sweeper ended it after this node's lease expired). */
+export async function jobControl(
   db: Db,
-  opts: { staleBefore: string | null },
-): Promise<Array<{ id: string; instanceId: string }>> {
-  const rows = opts.staleBefore
-    ? await db.all<{ id: string; instance_id: string }>(
-        `SELECT id, instance_id FROM jobs WHERE status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-        [opts.staleBefore],
-      )
-    : await db.all<{ id: string; instance_id: string }>(`SELECT id, instance_id FROM jobs WHERE status = 'running'`);
-  return rows.map((r) => ({ id: r.id, instanceId: r.instance_id }));
+  jobId: string,
+  nodeId: string,
+): Promise<{ cancelRequested: boolean; lost: boolean }> {
+  const r = await db.get<{ c: number; status: Status; claimed_by: string | null }>(
+    'SELECT cancel_requested AS c, status, claimed_by FROM jobs WHERE id = ?',
+    [jobId],
+  );
+  return { cancelRequested: Number(r?.c) === 1, lost: !r || r.status !== 'running' || r.claimed_by !== nodeId };
+}
+
+/** Running jobs whose node lost them under `scope` (or that name no node). */
+export async function interruptedJobs(
+  db: Db,
+  scope: SweepScope,
+): Promise<Array<{ id: string; instanceId: string; claimedBy: string | null }>> {
+  const lost = lostHolder('j.claimed_by', scope);
+  const rows = await db.all<{ id: string; instance_id: string; claimed_by: string | null }>(
+    `SELECT j.id, j.instance_id, j.claimed_by FROM jobs j
+     WHERE j.status = 'running' AND (j.claimed_by IS NULL OR ${lost.sql}) ORDER BY j.started_at, j.id`,
+    lost.params,
+  );
+  return rows.map((r) => ({ id: r.id, instanceId: r.instance_id, claimedBy: r.claimed_by }));
+}
+
+/** Marks a lost job failed, if it still runs under the same holder; false when another sweeper was first. */
+export async function failLostJob(
+  db: Db,
+  job: { id: string; claimedBy: string | null },
+  finishedAt: string,
+): Promise<boolean> {
+  const r = await db.run(
+    `UPDATE jobs SET status = 'failed', finished_at = ? WHERE id = ? AND status = 'running' AND COALESCE(claimed_by, '') = ?`,
+    [finishedAt, job.id, job.claimedBy ?? ''],
+  );
+  return r.changes === 1;
 }
 
 /** A queued scheduled full refresh already waiting, so a schedule that comes due again does not pile up jobs. */

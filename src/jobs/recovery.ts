@@ -1,26 +1,26 @@
-// Recovery at start: jobs left running by a stopped node (all of them on the embedded store; on PostgreSQL those
-// whose heartbeat is older than 30 s) are failed — running tasks with code Interrupted, through their executors'
-// finish so that their events are emitted, queued ones skipped — and the tables they had staged are dropped.
+// Ending interrupted work, in one place: the sweeper of every node (cluster/membership.ts) calls endInterruptedJobs
+// for jobs whose node lost its lease — another node that died, or this node at its start after a stop. Running tasks
+// are failed with code Interrupted through their executors' finish, so that their events are emitted; queued ones are
+// skipped. At start a node also drops the tables that its own interrupted jobs had staged in its local data store.
+import type { SweepScope } from '../cluster/index.ts';
 import { dropUnpublishedTables } from '../datastore/index.ts';
-import { finishJob, getJob, orphanedJobs, setTaskStatus } from './jobs.sql.ts';
+import type { FinishContext, JobRunnerDeps, TaskOutcome } from './executor.ts';
+import { failLostJob, getJob, interruptedJobs, setTaskStatus } from './jobs.sql.ts';
 import type { Job } from './model.ts';
-import type { FinishContext, JobRunnerDeps, TaskOutcome } from './runner.ts';
 
-/** Fails the jobs a stopped node left running; returns how many. */
-export async function recoverInterruptedJobs(
-  deps: JobRunnerDeps,
-  { multiNode }: { multiNode: boolean },
-): Promise<number> {
-  const staleBefore = multiNode ? new Date(deps.clock.now().getTime() - 30_000).toISOString() : null;
-  const orphans = await orphanedJobs(deps.db, { staleBefore });
-  for (const o of orphans) {
-    await deps.db.tx(async (tx) => {
-      const job = await getJob(tx, o.instanceId, o.id);
-      if (!job) return;
+export type RecoveryDeps = Omit<JobRunnerDeps, 'nodeId' | 'pollMs'>;
+
+/** Fails the jobs whose node lost them under `scope`; returns how many this call ended. */
+export async function endInterruptedJobs(deps: RecoveryDeps, scope: SweepScope): Promise<number> {
+  let ended = 0;
+  for (const lost of await interruptedJobs(deps.db, scope)) {
+    const done = await deps.db.tx(async (tx) => {
       const now = deps.clock.now().toISOString();
+      if (!(await failLostJob(tx, lost, now))) return false;
+      const job = (await getJob(tx, lost.instanceId, lost.id)) as Job;
       for (const t of job.tasks) {
         if (t.status === 'running') {
-          const error = { code: 'Interrupted', message: 'the server stopped while this task was running' };
+          const error = { code: 'Interrupted', message: 'the node running this task stopped' };
           await setTaskStatus(tx, t.id, { status: 'failed', finishedAt: now, error });
           const outcome: TaskOutcome = {
             status: 'failed',
@@ -32,7 +32,7 @@ export async function recoverInterruptedJobs(
           const ctx: FinishContext = {
             clock: deps.clock,
             outbox: deps.outbox,
-            instanceId: o.instanceId,
+            instanceId: lost.instanceId,
             job,
             task: t,
             log: deps.log,
@@ -43,19 +43,25 @@ export async function recoverInterruptedJobs(
           await setTaskStatus(tx, t.id, {
             status: 'skipped',
             finishedAt: now,
-            error: { code: 'Interrupted', message: 'the server stopped before this task ran' },
+            error: { code: 'Interrupted', message: 'the node running this job stopped before this task ran' },
           });
         }
       }
-      await finishJob(tx, o.id, 'failed', now);
-      const finished = (await getJob(tx, o.instanceId, o.id)) as Job;
-      await deps.onJobFinished?.(tx, finished);
+      await deps.onJobFinished?.(tx, (await getJob(tx, lost.instanceId, lost.id)) as Job);
+      return true;
     });
-    deps.log.warn('job interrupted by a stop was marked failed', { jobId: o.id });
+    if (!done) continue;
+    ended++;
+    deps.log.warn('job interrupted by a stopped node was marked failed', { jobId: lost.id, node: lost.claimedBy });
   }
-  for (const instanceId of new Set(orphans.map((o) => o.instanceId))) {
+  return ended;
+}
+
+/** Drops what jobs interrupted on this node had staged in its local data store: every versioned table the catalog
+ * does not publish. Only at start, before this node's runner claims work. */
+export async function dropStagedTables(deps: Pick<RecoveryDeps, 'db' | 'dataStore' | 'log'>): Promise<void> {
+  for (const instanceId of deps.dataStore.localInstances()) {
     const dropped = await dropUnpublishedTables(deps.db, await deps.dataStore.instance(instanceId), instanceId);
     if (dropped.length) deps.log.info('dropped tables staged by interrupted jobs', { instanceId, tables: dropped });
   }
-  return orphans.length;
 }

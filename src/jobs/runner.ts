@@ -1,70 +1,17 @@
 // The job runner: claims queued jobs (one running job per instance, across nodes), runs their tasks in dependency
 // order through registered executors, records every status change — with the events it causes — in one transaction,
-// and honours cancel requests. Jobs left running by a stopped node are failed at start (recovery.ts).
-import type { Clock } from '../core/clock.ts';
+// and honours cancel requests. Jobs of a node that stopped are ended by the sweeper (recovery.ts), on any node; a job
+// the sweeper ended while this node still ran it (its lease expired: the node was too slow) is abandoned here.
 import { errorInfo } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import type { Logger } from '../core/log.ts';
-import type { DataStore, InstanceData } from '../datastore/index.ts';
-import type { PublishedEntity } from '../datastore/index.ts';
+import type { InstanceData, PublishedEntity } from '../datastore/index.ts';
 import { dropEntityVersion, getEntity } from '../datastore/index.ts';
-import type { Outbox } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
-import { claimNextJob, finishJob, getJob, heartbeat, isCancelRequested, setTaskStatus } from './jobs.sql.ts';
-import type { Job, Status, Task, TaskError, TaskOperation } from './model.ts';
-import { recoverInterruptedJobs } from './recovery.ts';
+import type { JobRunnerDeps, Staging, TaskContext, TaskOutcome } from './executor.ts';
+import { claimNextJob, finishJob, getJob, jobControl, setTaskStatus } from './jobs.sql.ts';
+import type { Job, Status, Task } from './model.ts';
 
-/** Entities a job has written but not yet published, and work to do in the publish transaction. */
-export interface Staging {
-  stage(entity: PublishedEntity): void;
-  staged(): PublishedEntity[];
-  /** The staged version of an entity, else the published one. */
-  resolve(name: string): Promise<PublishedEntity | undefined>;
-  /** Work for the publish transaction (history rows, threshold evaluation). */
-  onPublish(fn: (tx: Db) => Promise<void>): void;
-  publishHooks(): Array<(tx: Db) => Promise<void>>;
-  /** Work for the publish task's run, before anything is published: building an entity from the parts tasks staged
-   * (CustomerMeasures). Registering under the same key again replaces the work. */
-  onAssemble(key: string, fn: () => Promise<void>): void;
-  assembleSteps(): Array<() => Promise<void>>;
-}
-
-/** What a task's end needs; also available when a stopped node's task is failed at the next start. */
-export interface FinishContext {
-  instanceId: string;
-  job: Job;
-  task: Task;
-  outbox: Outbox;
-  clock: Clock;
-  log: Logger;
-  /** null when the task ends without having run in this process (recovery). */
-  staging: Staging | null;
-}
-
-export interface TaskContext extends FinishContext {
-  staging: Staging;
-  db: Db;
-  data: InstanceData;
-  isCanceled: () => boolean;
-}
-
-export interface TaskOutcome {
-  /** skipped: the executor found nothing to do (TaskError code NotConfigured). */
-  status: 'succeeded' | 'failed' | 'canceled' | 'skipped';
-  error: TaskError | null;
-  stats: Record<string, unknown> | null;
-  startedAt: string;
-  finishedAt: string;
-}
-
-export interface TaskExecutor {
-  /** Does the work; returns statistics for the task. Throws TaskError on failure. */
-  run(ctx: TaskContext): Promise<Record<string, unknown>>;
-  /** Runs in the transaction that records the task's end: publish results, emit events. */
-  finish?(tx: Db, ctx: FinishContext, outcome: TaskOutcome): Promise<void>;
-  /** Runs in the transaction that marks the task running. */
-  start?(tx: Db, ctx: TaskContext): Promise<void>;
-}
+export type { FinishContext, JobRunnerDeps, Staging, TaskContext, TaskExecutor, TaskOutcome } from './executor.ts';
 
 export interface JobRunner {
   start(): void;
@@ -73,21 +20,6 @@ export interface JobRunner {
   /** Runs queued jobs until none is left (tests and the CLI). */
   drain(): Promise<void>;
   stop(): Promise<void>;
-  /** Fails jobs left running by a stopped node. */
-  recover(opts: { multiNode: boolean }): Promise<number>;
-}
-
-export interface JobRunnerDeps {
-  db: Db;
-  dataStore: DataStore;
-  outbox: Outbox;
-  clock: Clock;
-  log: Logger;
-  executors: Record<TaskOperation, TaskExecutor>;
-  /** Called in the transaction that ends a job. */
-  onJobFinished?: (tx: Db, job: Job) => Promise<void>;
-  /** Idle poll interval, ms (other nodes' jobs); default 1000. */
-  pollMs?: number;
 }
 
 /** Task ends that let dependents run: success, or a skip by choice (an inactive segment, nothing configured). */
@@ -104,7 +36,6 @@ async function discardStaged(data: InstanceData, staged: PublishedEntity[], log:
 }
 
 export function createJobRunner(deps: JobRunnerDeps): JobRunner {
-  const nodeId = newId('req');
   let stopped = true;
   let running: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -115,7 +46,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     do {
       again = false;
       for (let i = 0; i < 10_000; i++) {
-        const claimed = await claimNextJob(deps.db, { nodeId, now: deps.clock.now() });
+        const claimed = await claimNextJob(deps.db, { nodeId: deps.nodeId, now: deps.clock.now() });
         if (!claimed) break;
         await runJob(claimed.instanceId, claimed.id).catch((err: unknown) =>
           deps.log.error('job failed unexpectedly', { jobId: claimed.id, ...errorInfo(err) }),
@@ -142,12 +73,13 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const data = await deps.dataStore.instance(instanceId);
     current = { jobId, data };
     let canceled = false;
+    let lost = false;
     const beat = setInterval(() => {
-      void heartbeat(deps.db, jobId, deps.clock.now()).catch(() => undefined);
-      void isCancelRequested(deps.db, jobId).then(
+      void jobControl(deps.db, jobId, deps.nodeId).then(
         (c) => {
-          if (c && !canceled) {
+          if ((c.cancelRequested || c.lost) && !canceled) {
             canceled = true;
+            lost = c.lost;
             data.interruptWriter();
           }
         },
@@ -170,6 +102,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       let job = (await getJob(deps.db, instanceId, jobId)) as Job;
       for (const task of job.tasks) {
         job = (await getJob(deps.db, instanceId, jobId)) as Job;
+        if (lost || job.status !== 'running') break;
         const t = job.tasks.find((x) => x.id === task.id) as Task;
         if (t.status !== 'queued') continue;
         canceled = canceled || job.cancelRequested;
@@ -196,13 +129,17 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       job = (await getJob(deps.db, instanceId, jobId)) as Job;
       if (!job.tasks.some((t) => t.operationType === 'publish' && t.status === 'succeeded'))
         await discardStaged(data, staging.staged(), deps.log);
+      if (lost || job.status !== 'running') {
+        deps.log.warn('the job was ended by another node while this one ran it (this node lost its lease)', { jobId });
+        return;
+      }
       const status: Status = job.tasks.some((t) => t.status === 'failed')
         ? 'failed'
         : canceled || job.tasks.some((t) => t.status === 'canceled')
           ? 'canceled'
           : 'succeeded';
       await deps.db.tx(async (tx) => {
-        await finishJob(tx, jobId, status, deps.clock.now().toISOString());
+        if (!(await finishJob(tx, jobId, status, deps.clock.now().toISOString()))) return;
         const finished = (await getJob(tx, instanceId, jobId)) as Job;
         await deps.onJobFinished?.(tx, finished);
       });
@@ -264,6 +201,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     }
     try {
       await deps.db.tx(async (tx) => {
+        // The sweeper already ended this task (with its events) if this node lost its lease meanwhile.
+        if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
         await setTaskStatus(tx, input.task.id, {
           status: outcome.status,
           finishedAt: outcome.finishedAt,
@@ -276,6 +215,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const info = errorInfo(err);
       ctx.log.error('finishing task failed', info);
       await deps.db.tx(async (tx) => {
+        if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
         const failed: TaskOutcome = { ...outcome, status: 'failed', error: info, stats: null };
         await setTaskStatus(tx, input.task.id, { status: 'failed', finishedAt: outcome.finishedAt, error: info });
         await executor.finish?.(tx, ctx, failed).catch(() => undefined);
@@ -305,6 +245,5 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       if (current) current.data.interruptWriter();
       await running;
     },
-    recover: (opts) => recoverInterruptedJobs(deps, opts),
   };
 }

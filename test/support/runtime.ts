@@ -58,7 +58,13 @@ export async function startTestServer(
       INSIGHTFLOW_LOG_LEVEL: 'silent',
       INSIGHTFLOW_DUCKDB_MEMORY: '512MB',
       INSIGHTFLOW_RATE_LIMIT: '1000000',
-      ...(engine === 'postgres' ? { INSIGHTFLOW_DATABASE_URL: postgresUrl } : {}),
+      ...(engine === 'postgres'
+        ? {
+            INSIGHTFLOW_DATABASE_URL: postgresUrl,
+            INSIGHTFLOW_SHARED_DIR: dataDir,
+            INSIGHTFLOW_SECRET_KEY: 'test-secret-key-shared-by-every-node',
+          }
+        : {}),
       ...opts.env,
     },
     dataDir,

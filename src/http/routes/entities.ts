@@ -91,7 +91,7 @@ export const entityRoutes = [
     handler: async ({ services, params, base }) =>
       list(
         await getPartitions(
-          { ...services, dataDir: services.config.dataDir },
+          { ...services, dataDir: services.config.sharedDir },
           params.instanceId as string,
           params.entity as string,
           base,
@@ -120,7 +120,7 @@ export const entityRoutes = [
     },
     handler: async ({ services, params }) => {
       const claim = verifyPartition(services.secretKey, params.token as string, services.clock.now().getTime());
-      const file = partitionFile(services.config.dataDir, claim);
+      const file = partitionFile(services.config.sharedDir, claim);
       if (!existsSync(file))
         throw new AppError(
           'NotFound',

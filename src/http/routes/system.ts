@@ -23,10 +23,21 @@ export const systemRoutes = [
     summary: 'Health check',
     tags: ['System'],
     access: 'public',
-    responses: { 200: { description: 'The server is up and its stores answer.' } },
+    responses: {
+      200: {
+        description:
+          'The server is up and its stores answer; `node` names this node and the end of its lease (other nodes take ' +
+          'its work over once the lease has expired).',
+      },
+    },
     handler: async ({ services }) => {
       await services.db.get('SELECT 1 AS ok');
-      return ok({ status: 'ok', store: services.db.dialect, time: services.clock.now().toISOString() });
+      return ok({
+        status: 'ok',
+        store: services.db.dialect,
+        time: services.clock.now().toISOString(),
+        node: { id: services.node.id, leaseUntil: services.node.leaseUntil(), leaseMs: services.node.leaseMs },
+      });
     },
   }),
   route({
