@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { manualClock } from '../src/core/clock.ts';
 import { engines } from './support/engines.ts';
 import { runsOf, startSmtp } from './support/flows.ts';
 import { startReceiver, type Received } from './support/receiver.ts';
@@ -250,3 +251,38 @@ for (const engine of await engines()) {
     });
   });
 }
+
+describe('SegmentMembershipChanges retention', () => {
+  test('changes older than INSIGHTFLOW_CHANGES_RETENTION_DAYS are gone after the next evaluation', async () => {
+    const clock = manualClock('2026-03-01T08:00:00.000Z');
+    const s = await startTestServer({ clock, env: { INSIGHTFLOW_CHANGES_RETENTION_DAYS: '1' } });
+    try {
+      await setUp(s);
+      await runAll(s, { mustSucceed: true });
+      s.importFile('crm.csv', after);
+      const first = await runAll(s, { mustSucceed: true });
+      const jobsOf = async () =>
+        (await ok(s, 'GET', `${U}/data/SegmentMembershipChanges?$top=100`, undefined, 200)).value.map(
+          (r: any) => `${r.JobId} ${r.Change} ${r.EvaluatedAt}`,
+        );
+      const kept = await jobsOf();
+      assert.equal(kept.length, 4);
+      assert.ok(
+        kept.every((r: string) => r.startsWith(first.id) && r.endsWith('2026-03-01T08:00:00.000Z')),
+        kept.join(),
+      );
+
+      clock.advance(2 * 86_400_000);
+      s.importFile('crm.csv', before);
+      const second = await runAll(s, { mustSucceed: true });
+      const now = await jobsOf();
+      assert.equal(now.length, 4, 'the changes back, the first job’s changes expired');
+      assert.ok(
+        now.every((r: string) => r.startsWith(second.id)),
+        now.join(),
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+});
