@@ -119,6 +119,9 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     // The URL the connector will call (plain http here, so the page warns).
     assert.equal(await page.getByTestId('connector-url').innerText(), server.url);
     assert.match(await page.getByTestId('connector-url-warning').innerText(), /not HTTPS/);
+    const pkg = page.getByRole('link', { name: /Download connector package/ });
+    const zip = await page.request.get(new URL((await pkg.getAttribute('href')) ?? '', server.url).href);
+    assert.equal(zip.headers()['content-type'], 'application/zip');
     const download = page.getByRole('link', { name: /Download connector definition/ });
     const definition = await page.request.get(new URL((await download.getAttribute('href')) ?? '', server.url).href);
     assert.equal((await definition.json()).swagger, '2.0');

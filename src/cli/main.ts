@@ -37,8 +37,10 @@ commands:
   status [--instance ID]        data sources and recent jobs
   keys create --role ROLE [--name NAME] [--instance ID] [--rate-limit N]
                                 create a connection and print its key once
-  connector swagger [--host HOST[:PORT]] [--scheme http|https]
+  connector swagger [--public-url URL]
                                 print the Power Automate connector definition (OpenAPI 2.0)
+  connector package <dir> [--public-url URL]
+                                write the connector package (definition, properties, icon, readme) into <dir>
 
 The client commands reach the server at INSIGHTFLOW_URL (default from INSIGHTFLOW_HOST/PORT) with the key in
 INSIGHTFLOW_KEY (or INSIGHTFLOW_ADMIN_KEY).
@@ -60,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'keys':
         return await keysCommand(loadConfig(), rest, print);
       case 'connector':
-        return await connectorCommand(rest, print);
+        return await connectorCommand(loadConfig(), rest, (text) => process.stdout.write(text));
       case undefined:
       case 'help':
       case '--help':
@@ -87,4 +89,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-if (code >= 0) process.exit(code);
+// Exit only once stdout has taken everything written (a pipe drains asynchronously; exiting at once cuts it).
+if (code >= 0) process.stdout.write('', () => process.exit(code));

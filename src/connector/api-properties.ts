@@ -1,12 +1,13 @@
 // apiProperties.json for `paconn create`: the API-key and server-URL connection parameters, the policy that points
 // each connection at its own Insightflow server, and the one that keeps @odata.nextLink routable through the
 // Power Platform gateway (needed by x-ms-pageable).
+import { brandColor } from './icon.ts';
 import type { JsonSchema } from './json-schema.ts';
 
 export function buildApiProperties(opts: { pageableOperations: string[] }): JsonSchema {
   return {
     properties: {
-      iconBrandColor: '#1f6f8b',
+      iconBrandColor: brandColor,
       publisher: 'Insightflow',
       stackOwner: 'Insightflow',
       capabilities: ['actions', 'triggers'],
@@ -15,8 +16,8 @@ export function buildApiProperties(opts: { pageableOperations: string[] }): Json
           type: 'string',
           uiDefinition: {
             displayName: 'Server URL',
-            description: 'Base URL of your Insightflow server, e.g. https://insightflow.example.com',
-            tooltip: 'Scheme, host and port; no path.',
+            description: 'The external URL of your Insightflow server, e.g. https://insights.example.com',
+            tooltip: "The server's INSIGHTFLOW_PUBLIC_URL: scheme, host, port and path prefix, if any.",
             constraints: { required: 'true' },
           },
         },

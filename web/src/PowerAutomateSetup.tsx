@@ -120,6 +120,9 @@ function ConnectorImport() {
     <>
       <ConnectorUrl />
       <div className="row">
+        <a className="button primary" href="/v1/connector/package.zip" download="insightflow-connector.zip">
+          Download connector package (.zip)
+        </a>
         <a className="button" href="/v1/connector/swagger.json" download="insightflow.swagger.json">
           Download connector definition (swagger.json)
         </a>
@@ -155,8 +158,15 @@ function ConnectorImport() {
         ))}
       </ul>
       <p className="muted">
-        With the Power Platform CLI instead:{' '}
-        <span className="mono">paconn create --api-def swagger.json --api-prop apiProperties.json</span>.
+        The package holds apiDefinition.swagger.json, apiProperties.json, icon.png and readme.md. With the Power
+        Platform CLI instead of the portal, unzip it and run{' '}
+        <span className="mono">
+          pac connector create --api-definition-file apiDefinition.swagger.json --api-properties-file apiProperties.json
+          --icon-file icon.png
+        </span>{' '}
+        (or{' '}
+        <span className="mono">paconn create --api-def apiDefinition.swagger.json --api-prop apiProperties.json</span>
+        ); the CLI keeps the policy that routes page links through the connector.
       </p>
     </>
   );

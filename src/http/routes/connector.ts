@@ -3,8 +3,12 @@
 // the whole API.
 import { connectorApiProperties } from '../../connector/definitions.ts';
 import { buildOpenApi } from '../../connector/openapi.ts';
-import { buildSwagger, swaggerTarget } from '../../connector/swagger.ts';
+import { connectorDefinition, connectorPackage, definitionText } from '../../connector/package.ts';
+import { zip } from '../../connector/zip.ts';
 import { ok, route, type Route } from '../route.ts';
+
+const jsonText = (doc: unknown): Response =>
+  new Response(definitionText(doc), { headers: { 'content-type': 'application/json; charset=utf-8' } });
 
 /** The routes that describe the API; `all` gives every route (these included) when a description is asked for. */
 export const describingRoutes = (all: () => Route[]): Route[] => [
@@ -17,7 +21,25 @@ export const describingRoutes = (all: () => Route[]): Route[] => [
     tags: ['Connector'],
     access: 'public',
     responses: { 200: { description: 'The connector definition, with host set to this server.' } },
-    handler: async ({ base }) => ok(buildSwagger(all(), swaggerTarget(base))),
+    handler: async ({ base }) => jsonText(connectorDefinition(all(), base)),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/connector/package.zip',
+    operationId: 'GetConnectorPackage',
+    summary: 'Get the connector package',
+    description:
+      'A ZIP of apiDefinition.swagger.json, apiProperties.json, icon.png and readme.md for paconn, pac or the maker portal, pointing at this server.',
+    tags: ['Connector'],
+    access: 'public',
+    responses: { 200: { description: 'The connector package.', file: ['application/zip'] } },
+    handler: async ({ base }) =>
+      new Response(new Uint8Array(zip(connectorPackage(all(), base))), {
+        headers: {
+          'content-type': 'application/zip',
+          'content-disposition': 'attachment; filename="insightflow-connector.zip"',
+        },
+      }),
   }),
   route({
     method: 'get',
