@@ -1,4 +1,4 @@
-// Unification benchmark: synthetic customers (bench/synthetic) over three sources at 100,000 and 1,000,000 records
+// Unification benchmark: synthetic customers (src/unify/synthetic) over three sources at 100,000 and 1,000,000 records
 // (× scale), loaded into a file-backed DuckDB with the product's default 1 GB memory limit, then unified. Reports
 // time, peak RSS and pairwise precision/recall/F1 against the known truth; the baseline is DuckDB reading the same
 // CSV files into tables, in the same run.
@@ -10,9 +10,9 @@ import { runUnification, validateUnificationConfig } from '../src/unify/index.ts
 import type { UnificationStats } from '../src/unify/index.ts';
 import type { BenchContext, BenchTable } from './lib.ts';
 import { ms, peakRssMiB } from './lib.ts';
-import { generateCustomers, syntheticUnificationConfig } from './synthetic/customers.ts';
-import { loadSynthetic, pairwiseScores } from './synthetic/evaluate.ts';
-import type { PairwiseScores } from './synthetic/evaluate.ts';
+import { generateCustomers, syntheticUnificationConfig } from '../src/unify/synthetic/customers.ts';
+import { loadSynthetic, pairwiseScores } from '../src/unify/synthetic/evaluate.ts';
+import type { PairwiseScores } from '../src/unify/synthetic/evaluate.ts';
 
 interface Measured {
   records: number;

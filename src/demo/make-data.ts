@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { generateCustomers } from '../../bench/synthetic/customers.ts';
+import { generateCustomers } from '../unify/synthetic/customers.ts';
 
 const out = path.join(import.meta.dirname, 'data');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'demo-data-'));

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { generateCustomers, syntheticUnificationConfig } from '../../bench/synthetic/customers.ts';
-import { loadSynthetic, pairwiseScores } from '../../bench/synthetic/evaluate.ts';
+import { generateCustomers, syntheticUnificationConfig } from './synthetic/customers.ts';
+import { loadSynthetic, pairwiseScores } from './synthetic/evaluate.ts';
 import { validateUnificationConfig } from './config.ts';
 import { runUnification } from './run.ts';
 

@@ -6,8 +6,8 @@
 // dates, duplicates inside one source; and hard negatives: household members sharing a last name and a landline.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { UnificationConfigIn } from '../../src/unify/config.ts';
-import { nicknames, nicknamesByName } from '../../src/unify/nicknames.ts';
+import type { UnificationConfigIn } from '../config.ts';
+import { nicknames, nicknamesByName } from '../nicknames.ts';
 import { names } from './names.ts';
 
 export const syntheticEntities = ['CrmContacts', 'ShopCustomers', 'LoyaltyMembers'] as const;

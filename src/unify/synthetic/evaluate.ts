@@ -1,9 +1,9 @@
 // Loading the synthetic sources into DuckDB and scoring a unification result against their truth: pairwise
 // precision, recall and F1 over all pairs of records that share a profile (predicted) or a person (true).
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { describeTable } from '../../src/datastore/engine.ts';
-import { quoteIdent } from '../../src/datastore/schema.ts';
-import type { SourceTable } from '../../src/unify/index.ts';
+import { describeTable } from '../../datastore/engine.ts';
+import { quoteIdent } from '../../datastore/schema.ts';
+import type { SourceTable } from '../index.ts';
 import { syntheticEntities } from './customers.ts';
 import type { SyntheticData } from './customers.ts';
 
