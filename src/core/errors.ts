@@ -7,6 +7,12 @@ export const errorStatus = {
   InvalidSkipToken: 400,
   ValidationFailed: 400,
   TargetRefused: 400,
+  // A data source test (sources/preview.ts) that could not read the source.
+  Unreachable: 400,
+  BadCredentials: 400,
+  MissingTable: 400,
+  NotSelect: 400,
+  SourceFailed: 400,
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,

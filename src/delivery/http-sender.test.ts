@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { parseAllowedTargets } from './address-policy.ts';
+import { parseAllowedTargets } from '../core/address-policy.ts';
 import { createHttpSender } from './http-sender.ts';
 
 interface Receiver {

@@ -5,8 +5,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, type Dispatcher, request } from 'undici';
-import type { AllowList } from './address-policy.ts';
-import { classifyAddress, isAddressAllowed } from './address-policy.ts';
+import type { AllowList } from '../core/address-policy.ts';
+import { classifyAddress, isAddressAllowed } from '../core/address-policy.ts';
 
 export interface HttpRequest {
   method: string;

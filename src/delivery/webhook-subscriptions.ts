@@ -19,8 +19,8 @@ import {
   validateTriggerParams,
 } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
-import type { AllowList } from './address-policy.ts';
-import { checkTargetUrl } from './address-policy.ts';
+import type { AllowList } from '../core/address-policy.ts';
+import { checkTargetUrl } from '../core/address-policy.ts';
 import { getDeliveryStatus, insertDelivery, requeueDelivery, sequencesOf } from './deliveries.sql.ts';
 import { generateSecret } from './signature.ts';
 import type { WebhookIn, WebhookPatch } from './subscription-model.ts';

@@ -3,8 +3,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
-import type { AllowList } from '../delivery/address-policy.ts';
-import { classifyAddress, isAddressAllowed } from '../delivery/address-policy.ts';
+import type { AllowList } from '../core/address-policy.ts';
+import { classifyAddress, isAddressAllowed } from '../core/address-policy.ts';
 import type { EmailSettings } from './email-settings.ts';
 import type { MailMessage } from './steps/index.ts';
 import { StepError } from './steps/index.ts';

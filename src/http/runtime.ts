@@ -8,7 +8,7 @@ import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts
 import { systemClock, type Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { resolveSecretKey } from '../core/secrets.ts';
-import { parseAllowedTargets } from '../delivery/address-policy.ts';
+import { parseAllowedTargets } from '../core/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
 import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
 import { expireLostClaims } from '../delivery/deliveries.sql.ts';
@@ -77,6 +77,12 @@ export async function createServices(
   const sender = createHttpSender({ allowList });
   const secretKey = resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
   const links = { base: config.publicUrl ?? hostUrl(config.host, config.port) };
+  const sources = {
+    secretKey,
+    allowList,
+    importDir: config.importDir,
+    tempDir: path.join(config.dataDir, 'tmp'),
+  };
   let wakeFlows = (): void => undefined;
   let wakeDeliveries = (): void => undefined;
   const deliverySink = webhookSink({ clock, wake: () => wakeDeliveries() });
@@ -91,7 +97,7 @@ export async function createServices(
     clock,
     log,
     executors: {
-      ingestion: ingestionTask({ dataStore, importDir: config.importDir, maxJsonDepth: config.jsonMaxDepth }),
+      ingestion: ingestionTask({ dataStore, ...sources, maxJsonDepth: config.jsonMaxDepth }),
       unification: unificationTask(),
       segment: segmentTask({ retentionDays: config.changesRetentionDays, publicUrl: () => links.base }),
       measure: measureTask(),
@@ -186,6 +192,7 @@ export async function createServices(
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },
     secretKey,
     links,
+    sources,
     checkSmtpHost,
     metrics,
     nodeId,

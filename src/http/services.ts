@@ -13,6 +13,7 @@ import type { DeliveryWorker } from '../delivery/worker.ts';
 import type { FlowDeps } from '../flows/service.ts';
 import type { FlowWorker } from '../flows/worker.ts';
 import type { Metrics } from '../metrics/index.ts';
+import type { SourceDeps } from '../sources/index.ts';
 import type { Db } from '../store/index.ts';
 
 export interface Services {
@@ -44,6 +45,9 @@ export interface Services {
   /** Base of absolute links made outside a request (changesLink of membership events): INSIGHTFLOW_PUBLIC_URL, else
    * the bound address, set by startRuntime once the server listens. */
   links: { base: string };
+  /** What data sources need beyond the store: the key sealing their credentials, the target policy, and the
+   * directories they read files from and stage web API rows in. */
+  sources: SourceDeps & { importDir: string; tempDir: string };
   /** Refuses an SMTP host that resolves to an address targets may not reach. */
   checkSmtpHost: (host: string) => Promise<void>;
 }

@@ -15,6 +15,7 @@ interface Row {
   owners: string;
   status: DataSourceStatus;
   last_refresh: string | null;
+  high_water_mark: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -35,6 +36,7 @@ const toDataSource = (r: Row): DataSource => {
     description: description ?? null,
     status: r.status,
     lastRefresh: r.last_refresh ? fromJson<LastRefresh>(r.last_refresh) : null,
+    highWaterMark: r.high_water_mark ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -67,8 +69,17 @@ const storedOptions = (ds: DataSource) =>
 
 export async function updateDataSource(db: Db, ds: DataSource): Promise<void> {
   await db.run(
-    `UPDATE data_sources SET name = ?, location = ?, primary_key = ?, options = ?, owners = ?, updated_at = ? WHERE id = ?`,
-    [ds.name, ds.location, ds.primaryKey, toJson(storedOptions(ds)), toJson(ds.owners), ds.updatedAt, ds.id],
+    `UPDATE data_sources SET name = ?, location = ?, primary_key = ?, options = ?, owners = ?, high_water_mark = ?, updated_at = ? WHERE id = ?`,
+    [
+      ds.name,
+      ds.location,
+      ds.primaryKey,
+      toJson(storedOptions(ds)),
+      toJson(ds.owners),
+      ds.highWaterMark,
+      ds.updatedAt,
+      ds.id,
+    ],
   );
 }
 
@@ -102,4 +113,9 @@ export async function setDataSourceStatus(
   } else {
     await db.run('UPDATE data_sources SET status = ? WHERE id = ?', [status, id]);
   }
+}
+
+/** Records the high-water mark of a successful incremental refresh; null forgets it (the next refresh is full). */
+export async function setHighWaterMark(db: Db, id: string, mark: string | null): Promise<void> {
+  await db.run('UPDATE data_sources SET high_water_mark = ? WHERE id = ?', [mark, id]);
 }

@@ -11,7 +11,7 @@ import { namePattern, quoteIdent, sqlString } from '../datastore/schema.ts';
 import { findCsvProblem } from './csv-check.ts';
 import { resolveImportFile } from './import-path.ts';
 import { checkJsonFile, defaultJsonMaxDepth } from './json-check.ts';
-import type { DataSource } from './model.ts';
+import type { DataSource, FileKind } from './model.ts';
 
 export interface IngestResult {
   attributes: Attribute[];
@@ -20,7 +20,7 @@ export interface IngestResult {
 }
 
 /** The table function reading a JSON or Parquet data source file; types are inferred over the whole file. */
-function readerSql(file: string, kind: Exclude<DataSource['kind'], 'csv'>): string {
+function readerSql(file: string, kind: Exclude<FileKind, 'csv'>): string {
   const f = sqlString(file);
   switch (kind) {
     case 'ndjson':
@@ -116,6 +116,24 @@ export async function ingestFile(
   const file = resolveImportFile(opts.importDir, ds.location);
   const bytes = statSync(file).size;
   if (bytes === 0) throw new TaskError('EmptyFile', `${ds.location}: the file is empty`);
+  const r = await loadFile(conn, {
+    file,
+    dataSource: ds as FileSource,
+    table: opts.table,
+    maxJsonDepth: opts.maxJsonDepth,
+  });
+  return { ...r, bytes };
+}
+
+type FileSource = Pick<DataSource, 'location' | 'options' | 'primaryKey' | 'name'> & { kind: FileKind };
+
+/** Loads a file of one of the file kinds into `table` (quoted), with inferred types; checks the primary key. Errors
+ * name `dataSource.location` rather than the file's path. */
+export async function loadFile(
+  conn: DuckDBConnection,
+  opts: { file: string; dataSource: FileSource; table: string; maxJsonDepth?: number | undefined },
+): Promise<Omit<IngestResult, 'bytes'>> {
+  const { file, dataSource: ds } = opts;
   if (ds.kind === 'json' || ds.kind === 'ndjson')
     await checkJsonFile(file, { maxDepth: opts.maxJsonDepth ?? defaultJsonMaxDepth, label: ds.location });
   let source: string;
@@ -150,7 +168,7 @@ export async function ingestFile(
   if (rowCount === 0 && (ds.kind === 'json' || ds.kind === 'ndjson'))
     throw new TaskError('EmptyFile', `${ds.location}: the file holds no records`);
   if (ds.primaryKey) await checkPrimaryKey(conn, opts.table, ds.primaryKey, attributes, ds.name);
-  return { attributes, rowCount, bytes };
+  return { attributes, rowCount };
 }
 
 export async function checkPrimaryKey(

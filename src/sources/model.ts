@@ -2,8 +2,18 @@
 import { z } from 'zod';
 import { attributeTypes, namePattern } from '../datastore/schema.ts';
 
-export const sourceKinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
+export const fileKinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
+export const databaseKinds = ['postgres', 'mysql'] as const;
+export const sourceKinds = [...fileKinds, ...databaseKinds, 'http'] as const;
 export type SourceKind = (typeof sourceKinds)[number];
+export type FileKind = (typeof fileKinds)[number];
+export type DatabaseKind = (typeof databaseKinds)[number];
+
+export const isFileKind = (k: SourceKind): k is FileKind => (fileKinds as readonly string[]).includes(k);
+export const isDatabaseKind = (k: SourceKind): k is DatabaseKind => (databaseKinds as readonly string[]).includes(k);
+
+/** What a client sends instead of a stored secret to keep it unchanged, and what it receives in its place. */
+export const maskedSecret = '***';
 
 /** Entities the pipeline itself produces; a data source may not take these names. */
 export const reservedEntities = [
@@ -17,11 +27,46 @@ export const reservedEntities = [
 const email = z.string().trim().toLowerCase().email('must be an e-mail address');
 export const ownersSchema = z.array(email).max(50).default([]);
 
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be an HTTP header name')
+  .refine((n) => !['host', 'content-length', 'transfer-encoding', 'connection'].includes(n.toLowerCase()), {
+    message: 'is set by the client itself',
+  });
+const headerValue = z
+  .string()
+  .max(8192)
+  .regex(/^[^\r\n\0]*$/, 'must not contain CR, LF or NUL');
+
 export const sourceOptionsSchema = z
   .strictObject({
     delimiter: z.string().length(1, 'must be one character').optional(),
     header: z.boolean().optional(),
     types: z.record(z.string(), z.enum(attributeTypes as [string, ...string[]])).optional(),
+    // Databases (postgres, mysql).
+    table: z
+      .string()
+      .regex(/^[^.\0]{1,128}(\.[^.\0]{1,128})?$/, 'must be "table" or "schema.table"')
+      .optional(),
+    query: z.string().trim().min(1).max(100_000).optional(),
+    password: z.string().max(1024).optional(),
+    sslmode: z.enum(['disable', 'require', 'verify-full']).optional(),
+    connectTimeoutMs: z.int().min(100).max(120_000).optional(),
+    statementTimeoutMs: z.int().min(100).max(86_400_000).optional(),
+    rowLimit: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    // Web APIs (http).
+    format: z.enum(['json', 'ndjson']).optional(),
+    rowsPath: z.string().min(1).max(200).optional(),
+    nextPath: z.string().min(1).max(200).optional(),
+    cursorParam: z.string().min(1).max(200).optional(),
+    cursorPath: z.string().min(1).max(200).optional(),
+    headers: z.record(headerName, headerValue).optional(),
+    maxPages: z.int().min(1).max(100_000).optional(),
+    maxBytes: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    timeoutMs: z.int().min(100).max(600_000).optional(),
+    retries: z.int().min(0).max(10).optional(),
+    // Any kind with a primary key.
+    incremental: z.strictObject({ column: z.string().min(1).max(128) }).optional(),
   })
   .default({});
 
@@ -77,6 +122,8 @@ export interface DataSource {
   description: string | null;
   status: DataSourceStatus;
   lastRefresh: LastRefresh | null;
+  /** Incremental refresh: the largest value of options.incremental.column the last successful refresh read. */
+  highWaterMark: string | null;
   createdAt: string;
   updatedAt: string;
 }

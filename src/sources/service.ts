@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { AllowList } from '../core/address-policy.ts';
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -14,11 +15,19 @@ import {
   listDataSources,
   updateDataSource,
 } from './datasources.sql.ts';
+import { sealSecrets } from './credentials.ts';
 import { checkLocation } from './import-path.ts';
-import type { DataSource, DataSourceIn, DataSourcePatch } from './model.ts';
-import { entityNameFor } from './model.ts';
+import type { DataSource, DataSourceIn, DataSourcePatch, FileKind } from './model.ts';
+import { entityNameFor, isFileKind } from './model.ts';
+import { checkRemoteLocation, checkSourceOptions } from './remote-location.ts';
 
-const extensions: Record<DataSource['kind'], string> = {
+/** What saving a data source needs besides the store: the key that seals credentials, the target policy. */
+export interface SourceDeps {
+  secretKey: Buffer;
+  allowList: AllowList;
+}
+
+const extensions: Record<FileKind, string> = {
   csv: 'csv',
   ndjson: 'ndjson',
   json: 'json',
@@ -26,8 +35,25 @@ const extensions: Record<DataSource['kind'], string> = {
 };
 
 /** Uploaded files live under uploads/<instance>/ in the import directory; no instance may name another's. */
-const uploadLocation = (instanceId: string, dsId: string, kind: DataSource['kind']) =>
+const uploadLocation = (instanceId: string, dsId: string, kind: FileKind) =>
   `uploads/${instanceId}/${dsId}.${extensions[kind]}`;
+
+type Saved = Pick<DataSource, 'kind' | 'location' | 'options' | 'primaryKey'>;
+
+/** Validates what is about to be stored (location, options for the kind) and seals its secrets. */
+export function prepareSource(
+  deps: SourceDeps,
+  instanceId: string,
+  src: Saved,
+  previous: DataSource['options'] | null,
+): Pick<DataSource, 'location' | 'options'> {
+  checkSourceOptions(src);
+  const sealed = sealSecrets(deps.secretKey, src, previous);
+  const location = isFileKind(src.kind)
+    ? checkOwnLocation(instanceId, sealed.location)
+    : checkRemoteLocation({ ...src, location: sealed.location }, deps.allowList);
+  return { location, options: sealed.options };
+}
 
 function checkOwnLocation(instanceId: string, location: string): string {
   if (/^https?:\/\//i.test(location)) {
@@ -48,24 +74,35 @@ export async function createDataSource(
   clock: Clock,
   instanceId: string,
   input: DataSourceIn,
+  deps: SourceDeps,
 ): Promise<DataSource> {
   const id = newId('ds');
   const now = clock.now().toISOString();
+  const primaryKey = input.primaryKey ?? null;
+  const { location, options } =
+    input.location || !isFileKind(input.kind)
+      ? prepareSource(
+          deps,
+          instanceId,
+          { kind: input.kind, location: input.location ?? '', options: input.options, primaryKey },
+          null,
+        )
+      : { location: uploadLocation(instanceId, id, input.kind), options: input.options };
+  if (isFileKind(input.kind) && !input.location) checkSourceOptions({ ...input, location: '', primaryKey });
   const ds: DataSource = {
     id,
     instanceId,
     name: input.name,
     kind: input.kind,
-    location: input.location
-      ? checkOwnLocation(instanceId, input.location)
-      : uploadLocation(instanceId, id, input.kind),
+    location,
     entity: input.entity ?? entityNameFor(input.name),
-    primaryKey: input.primaryKey ?? null,
-    options: input.options,
+    primaryKey,
+    options,
     owners: input.owners,
     description: input.description ?? null,
     status: 'notStarted',
     lastRefresh: null,
+    highWaterMark: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -84,15 +121,31 @@ export async function patchDataSource(
   instanceId: string,
   id: string,
   patch: DataSourcePatch,
+  deps: SourceDeps,
 ): Promise<DataSource> {
   const ds = await requireDataSource(db, instanceId, id);
+  const changesSource = patch.location !== undefined || patch.options !== undefined || patch.primaryKey !== undefined;
+  const source = changesSource
+    ? prepareSource(
+        deps,
+        instanceId,
+        {
+          kind: ds.kind,
+          location: patch.location ?? ds.location,
+          options: patch.options ?? ds.options,
+          primaryKey: patch.primaryKey === undefined ? ds.primaryKey : patch.primaryKey,
+        },
+        ds.options,
+      )
+    : {};
   const next: DataSource = {
     ...ds,
     ...(patch.name !== undefined ? { name: patch.name } : {}),
-    ...(patch.location !== undefined ? { location: checkOwnLocation(instanceId, patch.location) } : {}),
+    ...source,
     ...(patch.primaryKey !== undefined ? { primaryKey: patch.primaryKey } : {}),
-    ...(patch.options !== undefined ? { options: patch.options } : {}),
     ...(patch.owners !== undefined ? { owners: patch.owners } : {}),
+    // What the mark measured changed: the next refresh reads everything.
+    ...(changesSource ? { highWaterMark: null } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     updatedAt: clock.now().toISOString(),
   };
@@ -134,6 +187,8 @@ export async function receiveContent(
   },
 ): Promise<DataSource & { bytes: number }> {
   const ds = await requireDataSource(db, opts.instanceId, opts.id);
+  if (!isFileKind(ds.kind))
+    throw new AppError('BadRequest', `a ${ds.kind} data source reads from its location; it takes no uploaded content`);
   if (!opts.body) throw new AppError('BadRequest', 'the request has no body; send the file content');
   const location = uploadLocation(opts.instanceId, ds.id, ds.kind);
   const target = path.join(opts.importDir, location);

@@ -46,3 +46,26 @@ export async function dropSchema(schema: string): Promise<void> {
     await client.end();
   }
 }
+
+/** MariaDB (or MySQL) for the mysql data source tests: root without a password on 127.0.0.1:3306. */
+export const mariadbUrl = process.env.INSIGHTFLOW_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
+
+let mariadbReachable: Promise<string | null> | undefined;
+
+/** null when MariaDB answers; else the reason, and under CI=true a failure instead of a skip. */
+export function mariadbUnavailable(): Promise<string | null> {
+  mariadbReachable ??= (async () => {
+    const mysql = await import('mysql2/promise');
+    try {
+      const conn = await mysql.createConnection({ uri: mariadbUrl, connectTimeout: 3000 });
+      await conn.end();
+      return null;
+    } catch (err) {
+      const reason = `MariaDB at ${mariadbUrl} is not reachable: ${(err as Error).message}`;
+      if (process.env.CI === 'true') throw new Error(`CI must run the MariaDB tests: ${reason}`);
+      process.stdout.write(`# skipping MariaDB tests: ${reason}\n`);
+      return reason;
+    }
+  })();
+  return mariadbReachable;
+}

@@ -1,4 +1,4 @@
-// Data sources: CRUD, upload of file content, refresh.
+// Data sources: CRUD, upload of file content, refresh, test. Secrets are answered as "***".
 import { z } from 'zod';
 import { dropEntityVersion, unpublishEntity } from '../../datastore/index.ts';
 import { submitJob } from '../../jobs/index.ts';
@@ -7,14 +7,24 @@ import {
   dataSourceIn,
   dataSourcePatch,
   listDataSources,
+  maskSecrets,
+  openSecrets,
   patchDataSource,
+  prepareSource,
+  previewSource,
   receiveContent,
   removeDataSource,
   requireDataSource,
+  setHighWaterMark,
 } from '../../sources/index.ts';
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
 
 const base = '/v1/instances/{instanceId}/manage/datasources';
+
+const refreshIn = z.strictObject({
+  /** Forget the high-water mark first, so that an incremental source reloads everything. */
+  full: z.boolean().optional(),
+});
 
 export const dataSourceRoutes = [
   route({
@@ -40,7 +50,8 @@ export const dataSourceRoutes = [
       },
     },
     connector: { visibility: 'internal' },
-    handler: async ({ services, params }) => list(await listDataSources(services.db, params.instanceId as string)),
+    handler: async ({ services, params }) =>
+      list((await listDataSources(services.db, params.instanceId as string)).map(maskSecrets)),
   }),
   route({
     method: 'post',
@@ -52,8 +63,14 @@ export const dataSourceRoutes = [
     body: dataSourceIn,
     responses: { 201: { description: 'The new data source (status notStarted).' } },
     handler: async ({ services, params, body }) => {
-      const ds = await createDataSource(services.db, services.clock, params.instanceId as string, body);
-      return created(ds, `${base.replace('{instanceId}', ds.instanceId)}/${ds.id}`);
+      const ds = await createDataSource(
+        services.db,
+        services.clock,
+        params.instanceId as string,
+        body,
+        services.sources,
+      );
+      return created(maskSecrets(ds), `${base.replace('{instanceId}', ds.instanceId)}/${ds.id}`);
     },
   }),
   route({
@@ -65,7 +82,7 @@ export const dataSourceRoutes = [
     access: 'viewer',
     responses: { 200: { description: 'The data source.' } },
     handler: async ({ services, params }) =>
-      ok(await requireDataSource(services.db, params.instanceId as string, params.dataSourceId as string)),
+      ok(maskSecrets(await requireDataSource(services.db, params.instanceId as string, params.dataSourceId as string))),
   }),
   route({
     method: 'patch',
@@ -78,12 +95,15 @@ export const dataSourceRoutes = [
     responses: { 200: { description: 'The changed data source.' } },
     handler: async ({ services, params, body }) =>
       ok(
-        await patchDataSource(
-          services.db,
-          services.clock,
-          params.instanceId as string,
-          params.dataSourceId as string,
-          body,
+        maskSecrets(
+          await patchDataSource(
+            services.db,
+            services.clock,
+            params.instanceId as string,
+            params.dataSourceId as string,
+            body,
+            services.sources,
+          ),
         ),
       ),
   }),
@@ -121,13 +141,15 @@ export const dataSourceRoutes = [
     responses: { 200: { description: 'The data source, with the number of bytes received.' } },
     handler: async ({ services, params, hono }) =>
       ok(
-        await receiveContent(services.db, services.clock, {
-          instanceId: params.instanceId as string,
-          id: params.dataSourceId as string,
-          importDir: services.config.importDir,
-          body: hono.req.raw.body,
-          maxBytes: services.config.maxUploadBytes,
-        }),
+        maskSecrets(
+          await receiveContent(services.db, services.clock, {
+            instanceId: params.instanceId as string,
+            id: params.dataSourceId as string,
+            importDir: services.config.importDir,
+            body: hono.req.raw.body,
+            maxBytes: services.config.maxUploadBytes,
+          }),
+        ),
       ),
   }),
   route({
@@ -137,10 +159,14 @@ export const dataSourceRoutes = [
     summary: 'Refresh a data source',
     tags: ['Data sources'],
     access: 'contributor',
+    description:
+      'Body `{"full": true}` (optional) forgets the high-water mark first, so that an incremental data source reloads every row.',
+    body: refreshIn,
     responses: { 202: { description: 'The job that refreshes the data source.' } },
-    handler: async ({ services, params }) => {
+    handler: async ({ services, params, body }) => {
       const instanceId = params.instanceId as string;
       const ds = await requireDataSource(services.db, instanceId, params.dataSourceId as string);
+      if (body.full) await setHighWaterMark(services.db, ds.id, null);
       const job = await submitJob(
         services.jobs,
         instanceId,
@@ -148,6 +174,56 @@ export const dataSourceRoutes = [
         'onDemand',
       );
       return accepted(job, `/v1/instances/${instanceId}/jobs/${job.id}`);
+    },
+  }),
+  route({
+    method: 'post',
+    path: `${base}/test`,
+    operationId: 'TestNewDataSource',
+    summary: 'Test a data source before saving it',
+    description:
+      'Reads the first rows of the data source described by the body (as for Add a data source) without saving or ingesting it.',
+    tags: ['Data sources'],
+    access: 'contributor',
+    body: dataSourceIn,
+    responses: {
+      200: { description: 'The columns the source would produce, with their types, and its first 20 rows.' },
+      400: {
+        description: 'What failed: Unreachable, TargetRefused, BadCredentials, MissingTable, NotSelect, SourceFailed.',
+      },
+    },
+    connector: { visibility: 'internal' },
+    handler: async ({ services, params, body }) => {
+      const primaryKey = body.primaryKey ?? null;
+      const src = { kind: body.kind, location: body.location ?? '', options: body.options, primaryKey };
+      const prepared = prepareSource(services.sources, params.instanceId as string, src, null);
+      return ok(
+        await previewSource(
+          openSecrets(services.secretKey, { ...src, ...prepared, name: body.name }),
+          services.sources,
+        ),
+      );
+    },
+  }),
+  route({
+    method: 'post',
+    path: `${base}/{dataSourceId}/test`,
+    operationId: 'TestDataSource',
+    summary: 'Test a data source',
+    description:
+      'Reads the first rows of the data source without ingesting it: reachable, authorized, its columns and types.',
+    tags: ['Data sources'],
+    access: 'contributor',
+    responses: {
+      200: { description: 'The columns the source would produce, with their types, and its first 20 rows.' },
+      400: {
+        description: 'What failed: Unreachable, TargetRefused, BadCredentials, MissingTable, NotSelect, SourceFailed.',
+      },
+    },
+    connector: { visibility: 'internal' },
+    handler: async ({ services, params }) => {
+      const ds = await requireDataSource(services.db, params.instanceId as string, params.dataSourceId as string);
+      return ok(await previewSource(openSecrets(services.secretKey, ds), services.sources));
     },
   }),
 ];

@@ -1,15 +1,35 @@
 // The ingestion task: load one data source into a new table version, then — in the transaction that ends the task —
 // publish it, record the data source's last refresh, and emit datasource.refresh.succeeded or .failed.
+import { mkdirSync } from 'node:fs';
+import type { AllowList } from '../../core/address-policy.ts';
 import type { DataStore, PublishedEntity } from '../../datastore/index.ts';
-import { dropEntityVersion, nextVersion, physicalName, publishEntities } from '../../datastore/index.ts';
+import { dropEntityVersion, getEntity, nextVersion, physicalName, publishEntities } from '../../datastore/index.ts';
 import { TaskError } from '../../core/errors.ts';
-import { getDataSource, setDataSourceStatus } from '../../sources/datasources.sql.ts';
-import { ingestFile } from '../../sources/ingest.ts';
-import type { LastRefresh } from '../../sources/model.ts';
+import type { LastRefresh } from '../../sources/index.ts';
+import {
+  getDataSource,
+  loadDataSource,
+  openSecrets,
+  setDataSourceStatus,
+  setHighWaterMark,
+} from '../../sources/index.ts';
 import type { TaskExecutor } from '../runner.ts';
 
-export function ingestionTask(deps: { dataStore: DataStore; importDir: string; maxJsonDepth: number }): TaskExecutor {
+export interface IngestionDeps {
+  dataStore: DataStore;
+  importDir: string;
+  /** Where rows of web APIs are staged while they load. */
+  tempDir: string;
+  allowList: AllowList;
+  /** Opens stored data source credentials. */
+  secretKey: Buffer;
+  /** Deepest nesting accepted in JSON and NDJSON (INSIGHTFLOW_JSON_MAX_DEPTH). */
+  maxJsonDepth: number;
+}
+
+export function ingestionTask(deps: IngestionDeps): TaskExecutor {
   const results = new Map<string, PublishedEntity>();
+  const marks = new Map<string, string | null>();
   return {
     start: async (tx, ctx) => {
       await setDataSourceStatus(tx, ctx.task.identifier as string, 'running');
@@ -19,14 +39,22 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string; m
       if (!ds) throw new TaskError('NotFound', 'the data source was deleted');
       const version = await nextVersion(ctx.db, ctx.instanceId, ds.entity);
       const table = physicalName(ds.entity, version);
+      const previous = (await getEntity(ctx.db, ctx.instanceId, ds.entity))?.table ?? null;
+      mkdirSync(deps.tempDir, { recursive: true });
       const r = await ctx.data.write(async (conn) => {
         try {
-          return await ingestFile(conn, {
-            importDir: deps.importDir,
-            dataSource: ds,
-            table,
-            maxJsonDepth: deps.maxJsonDepth,
-          });
+          return await loadDataSource(
+            conn,
+            openSecrets(deps.secretKey, ds),
+            { table, previous, mark: ds.highWaterMark },
+            {
+              importDir: deps.importDir,
+              tempDir: deps.tempDir,
+              allowList: deps.allowList,
+              maxJsonDepth: deps.maxJsonDepth,
+              isCanceled: ctx.isCanceled,
+            },
+          );
         } catch (err) {
           await dropEntityVersion(conn, table);
           throw err;
@@ -41,13 +69,22 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string; m
         rowCount: r.rowCount,
         version,
       });
-      return { rowsIngested: r.rowCount, bytes: r.bytes, attributes: r.attributes.length };
+      marks.set(ctx.task.id, r.mark);
+      return {
+        rowsIngested: r.rowCount,
+        rowsRead: r.rowsRead,
+        rowsUpserted: r.rowsUpserted,
+        bytes: r.bytes,
+        attributes: r.attributes.length,
+      };
     },
     finish: async (tx, ctx, outcome) => {
       const dsId = ctx.task.identifier as string;
       const ds = await getDataSource(tx, ctx.instanceId, dsId);
       const staged = results.get(ctx.task.id);
+      const mark = marks.get(ctx.task.id) ?? null;
       results.delete(ctx.task.id);
+      marks.delete(ctx.task.id);
       const data = await deps.dataStore.instance(ctx.instanceId);
       if (!ds) {
         if (staged)
@@ -67,6 +104,7 @@ export function ingestionTask(deps: { dataStore: DataStore; importDir: string; m
       };
       await setDataSourceStatus(tx, dsId, status, lastRefresh);
       if (outcome.status === 'succeeded' && staged) {
+        if (ds.options.incremental) await setHighWaterMark(tx, dsId, mark);
         const replaced = await publishEntities(tx, ctx.instanceId, [staged], {
           jobId: ctx.job.id,
           now: ctx.clock.now(),

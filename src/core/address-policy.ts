@@ -1,9 +1,10 @@
-// Which addresses webhook, flow and SMTP targets may reach. Private, loopback, link-local, CGNAT, unique-local,
+// Which addresses webhook, flow, SMTP and data source targets (database hosts, HTTP APIs) may reach. Private, loopback, link-local, CGNAT, unique-local,
 // multicast, reserved and cloud-metadata addresses are refused unless inside INSIGHTFLOW_ALLOWED_TARGETS. Addresses
 // that carry an IPv4 address (IPv4-mapped, NAT64 64:ff9b::/96) are judged as that IPv4 address.
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { AppError } from '../core/errors.ts';
+import { AppError } from './errors.ts';
 
 export type AddressClass =
   | 'public'
@@ -100,11 +101,32 @@ export function checkTargetUrl(url: string, allow: AllowList): URL {
   }
   if (u.username || u.password) throw new AppError('TargetRefused', 'the target URL must not carry credentials');
   // The WHATWG parser already turned 2130706433, 0x7f.1 and 127.1 into 127.0.0.1.
-  const host = u.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  checkTargetHost(u.hostname, allow);
+  return u;
+}
+
+/** Checks a host name or literal address (brackets allowed) without resolving it: literal refused addresses and
+ * "localhost" names are refused. */
+export function checkTargetHost(hostname: string, allow: AllowList): void {
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   if (isIP(host)) {
     if (!isAddressAllowed(host, allow)) throw refuse(`the target address ${host} is ${classifyAddress(host)}`);
   } else if (/(^|\.)localhost$/i.test(host) && !isAddressAllowed('127.0.0.1', allow)) {
     throw refuse(`the target host ${host} is loopback`);
   }
-  return u;
+}
+
+/** Resolves a host and returns its first address when every address it resolves to is allowed; throws AppError
+ * TargetRefused otherwise, or ValidationFailed when the name does not resolve. Connect to the returned address, so
+ * that a second resolution cannot slip a private address in. */
+export async function resolveTarget(hostname: string, allow: AllowList): Promise<string> {
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const addresses = isIP(host)
+    ? [{ address: host }]
+    : await lookup(host, { all: true }).catch((err: Error & { code?: string }) => {
+        throw new AppError('ValidationFailed', `cannot resolve ${host.slice(0, 200)}: ${err.code ?? err.message}`);
+      });
+  const refused = addresses.find((a) => !isAddressAllowed(a.address, allow));
+  if (refused) throw refuse(`${host} resolves to ${refused.address} (${classifyAddress(refused.address)})`);
+  return (addresses[0] as { address: string }).address;
 }
