@@ -164,5 +164,296 @@ for (const [kind, unavailable, scratch] of engines) {
         await db.drop();
       }
     });
+
+    test('incremental refresh upserts rows above the mark; a failed refresh keeps the snapshot and the mark; full reloads', async () => {
+      const db = await scratch();
+      const s = await startTestServer({ env: allowLoopback });
+      try {
+        const t = db.table('people');
+        await db.exec(`CREATE TABLE ${t} (id int PRIMARY KEY, name varchar(50), version int NOT NULL)`);
+        await db.exec(`INSERT INTO ${t} VALUES (1, 'Ann', 1), (2, 'Bob', 2), (3, 'Cy', 3)`);
+        const ds = await add(s, {
+          name: 'People',
+          kind,
+          location: db.url,
+          primaryKey: 'id',
+          options: { table: t, incremental: { column: 'version' }, sslmode: 'disable' },
+        });
+        let task = await refresh(s, ds.id);
+        assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+        assert.equal(task.stats.rowsRead, 3);
+        assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '3');
+
+        await db.exec(`UPDATE ${t} SET name = 'Bobby', version = 4 WHERE id = 2`);
+        await db.exec(`INSERT INTO ${t} VALUES (4, 'Dee', 5)`);
+        task = await refresh(s, ds.id);
+        assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+        assert.deepEqual([task.stats.rowsRead, task.stats.rowsUpserted, task.stats.rowsIngested], [2, 2, 4]);
+        assert.deepEqual(
+          (await s.readEntity('default', 'People', 'id')).map((r) => r.name),
+          ['Ann', 'Bobby', 'Cy', 'Dee'],
+        );
+        assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '5');
+
+        // Two new rows with the same key: the refresh fails, the snapshot and the mark stay.
+        await db.exec(
+          `ALTER TABLE ${t} DROP PRIMARY KEY`.replace(
+            'DROP PRIMARY KEY',
+            kind === 'postgres' ? 'DROP CONSTRAINT people_pkey' : 'DROP PRIMARY KEY',
+          ),
+        );
+        await db.exec(`INSERT INTO ${t} VALUES (5, 'Eve', 6), (5, 'Eve again', 7)`);
+        task = await refresh(s, ds.id);
+        assert.equal(task.status, 'failed');
+        assert.equal(task.error.code, 'PrimaryKeyViolation');
+        assert.equal((await s.readEntity('default', 'People', 'id')).length, 4);
+        assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '5');
+
+        // A full refresh reads everything again (deleted rows disappear only this way).
+        await db.exec(`DELETE FROM ${t} WHERE id IN (1, 5)`);
+        task = await refresh(s, ds.id, { full: true });
+        assert.equal(task.status, 'succeeded', JSON.stringify(task.error));
+        assert.deepEqual(
+          (await s.readEntity('default', 'People', 'id')).map((r) => r.id),
+          [2n, 3n, 4n],
+        );
+        assert.equal(task.stats.rowsRead, 3);
+        assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '5');
+      } finally {
+        await s.stop();
+        await db.drop();
+      }
+    });
+
+    test('only a read-only SELECT runs: other statements are refused on save or by the read-only transaction', async () => {
+      const db = await scratch();
+      const s = await startTestServer({ env: allowLoopback });
+      try {
+        const t = db.table('keep');
+        await db.exec(`CREATE TABLE ${t} (id int PRIMARY KEY)`);
+        await db.exec(`INSERT INTO ${t} VALUES (1), (2)`);
+        const common = { kind, location: db.url, options: { sslmode: 'disable' } };
+        for (const query of [
+          `DELETE FROM ${t}`,
+          `UPDATE ${t} SET id = 3`,
+          `DROP TABLE ${t}`,
+          `  -- x\n INSERT INTO ${t} VALUES (9)`,
+        ]) {
+          const r = await s.call('POST', base, {
+            body: { ...common, name: 'Bad', options: { ...common.options, query } },
+          });
+          assert.equal(r.status, 400, query);
+          assert.match(r.body.error.message, /SELECT/);
+        }
+        const writer =
+          kind === 'postgres'
+            ? `WITH d AS (DELETE FROM ${t} RETURNING *) SELECT * FROM d`
+            : `SELECT ${db.table('wipe')}() AS n`;
+        if (kind === 'mysql')
+          await db.exec(`CREATE FUNCTION wipe() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM ${t}; RETURN 1; END`);
+        const ds = await add(s, { ...common, name: 'Sneaky', options: { ...common.options, query: writer } });
+        const tested = await s.call('POST', `${base}/${ds.id}/test`);
+        assert.equal(tested.status, 400, JSON.stringify(tested.body));
+        assert.ok(['NotSelect', 'SourceFailed'].includes(tested.body.error.code), JSON.stringify(tested.body));
+        const task = await refresh(s, ds.id);
+        assert.equal(task.status, 'failed');
+        assert.equal(await db.count(t), 2, 'the table is untouched');
+        if (kind === 'mysql') {
+          assert.equal(tested.body.error.code, 'NotSelect');
+          // A second statement after a semicolon is not run either.
+          const two = await add(s, {
+            ...common,
+            name: 'Two',
+            options: { ...common.options, query: `SELECT 1; DELETE FROM ${t}` },
+          });
+          assert.equal((await refresh(s, two.id)).status, 'failed');
+          assert.equal(await db.count(t), 2);
+        }
+      } finally {
+        await s.stop();
+        await db.drop();
+      }
+    });
+
+    test('the test endpoint answers columns and 20 rows, or names what failed; also before saving', async () => {
+      const db = await scratch();
+      const s = await startTestServer({ env: allowLoopback });
+      try {
+        const t = db.table('many');
+        await db.exec(`CREATE TABLE ${t} (id int PRIMARY KEY, label varchar(20))`);
+        await db.exec(
+          `INSERT INTO ${t} VALUES ${Array.from({ length: 50 }, (_, i) => `(${i + 1}, 'row ${i + 1}')`).join(', ')}`,
+        );
+        const body = {
+          name: 'Many',
+          kind,
+          location: db.url,
+          primaryKey: 'id',
+          options: { table: t, sslmode: 'disable' },
+        };
+        const before = await s.call('POST', `${base}/test`, { body });
+        assert.equal(before.status, 200, JSON.stringify(before.body));
+        assert.deepEqual(before.body.columns, [
+          { name: 'id', type: 'integer' },
+          { name: 'label', type: 'string' },
+        ]);
+        assert.equal(before.body.rows.length, 20);
+        assert.deepEqual(before.body.rows[0], { id: 1, label: 'row 1' });
+        assert.equal((await s.call('GET', base)).body.value.length, 0, 'nothing was saved');
+        const ds = await add(s, body);
+        assert.equal((await s.call('POST', `${base}/${ds.id}/test`)).status, 200);
+        assert.equal(
+          (await s.call('GET', '/v1/instances/default/manage/entities')).body.value.length,
+          0,
+          'nothing ingested',
+        );
+
+        const missing = await s.call('POST', `${base}/test`, {
+          body: { ...body, options: { ...body.options, table: db.table('nope') } },
+        });
+        assert.equal(missing.status, 400);
+        assert.equal(missing.body.error.code, 'MissingTable');
+        const closed = await s.call('POST', `${base}/test`, {
+          body: { ...body, location: db.url.replace(/:(5432|3306)\//, ':1/') },
+        });
+        assert.equal(closed.status, 400);
+        assert.equal(closed.body.error.code, 'Unreachable');
+      } finally {
+        await s.stop();
+        await db.drop();
+      }
+    });
   });
 }
+
+const noMariadb = (await mariadbUnavailable()) ?? false;
+
+describe('database credentials and targets', () => {
+  test(
+    'passwords are stored encrypted, answered as ***, kept by ***, and never in errors',
+    { skip: noMariadb },
+    async () => {
+      const db = await mariadbScratch();
+      const user = `u_${suffix()}`;
+      const password = 'S3cret-pass!word';
+      const s = await startTestServer({ env: allowLoopback });
+      try {
+        await db.exec(`CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`);
+        await db.exec(`CREATE USER '${user}'@'localhost' IDENTIFIED BY '${password}'`);
+        await db.exec(`CREATE TABLE t (id int PRIMARY KEY)`);
+        await db.exec(`INSERT INTO t VALUES (1)`);
+        const dbName = db.url.slice(db.url.lastIndexOf('/') + 1);
+        await db.exec(`GRANT SELECT ON ${dbName}.* TO '${user}'@'%'`);
+        await db.exec(`GRANT SELECT ON ${dbName}.* TO '${user}'@'localhost'`);
+        const location = `mysql://${user}:${encodeURIComponent(password)}@127.0.0.1:3306/${dbName}`;
+        const ds = await add(s, {
+          name: 'Secret',
+          kind: 'mysql',
+          location,
+          options: { table: 't', sslmode: 'disable' },
+        });
+        assert.equal(ds.location, `mysql://${user}@127.0.0.1:3306/${dbName}`);
+        assert.equal(ds.options.password, '***');
+        const stored = await s.runtime.services.db.get<{ location: string; options: string }>(
+          'SELECT location, options FROM data_sources WHERE id = ?',
+          [ds.id],
+        );
+        assert.ok(!JSON.stringify(stored).includes(password), 'not stored in clear');
+        assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.options.password, '***');
+        assert.equal((await s.call('GET', base)).body.value[0].options.password, '***');
+        assert.equal((await refresh(s, ds.id)).status, 'succeeded');
+        // *** keeps the stored password while other options change.
+        const patched = await s.call('PATCH', `${base}/${ds.id}`, {
+          body: { options: { table: 't', sslmode: 'disable', password: '***', rowLimit: 10 } },
+        });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        assert.equal((await refresh(s, ds.id)).status, 'succeeded');
+        // A wrong password: BadCredentials, and the message does not carry it.
+        await s.call('PATCH', `${base}/${ds.id}`, {
+          body: { options: { table: 't', sslmode: 'disable', password: 'wrong-pass-xyz' } },
+        });
+        const task = await refresh(s, ds.id);
+        assert.equal(task.status, 'failed');
+        assert.equal(task.error.code, 'BadCredentials');
+        assert.ok(!JSON.stringify(task).includes('wrong-pass-xyz'));
+        const tested = await s.call('POST', `${base}/${ds.id}/test`);
+        assert.equal(tested.body.error.code, 'BadCredentials');
+        assert.ok(!JSON.stringify(tested.body).includes('wrong-pass-xyz'));
+        const unsaved = await s.call('POST', `${base}/test`, {
+          body: { name: 'X', kind: 'mysql', location, options: { table: 't', sslmode: 'disable', password: '***' } },
+        });
+        assert.equal(unsaved.status, 400, 'no stored password to keep');
+      } finally {
+        await s.stop();
+        await db.exec(`DROP USER IF EXISTS '${user}'@'%'`);
+        await db.exec(`DROP USER IF EXISTS '${user}'@'localhost'`);
+        await db.drop();
+      }
+    },
+  );
+
+  test('database hosts obey the target policy on save and at connect', async () => {
+    const s = await startTestServer();
+    try {
+      for (const location of [
+        'postgres://postgres@127.0.0.1:5432/postgres',
+        'postgres://postgres@localhost:5432/postgres',
+        'mysql://root@[::1]:3306/test',
+        'mysql://root@169.254.169.254:3306/test',
+        'mysql://root@10.1.2.3/test',
+      ]) {
+        const kind = location.startsWith('mysql') ? 'mysql' : 'postgres';
+        const r = await s.call('POST', base, { body: { name: 'Local', kind, location, options: { table: 't' } } });
+        assert.equal(r.status, 400, location);
+        assert.equal(r.body.error.code, 'TargetRefused', location);
+        const t = await s.call('POST', `${base}/test`, {
+          body: { name: 'Local', kind, location, options: { table: 't' } },
+        });
+        assert.equal(t.body.error.code, 'TargetRefused', location);
+      }
+    } finally {
+      await s.stop();
+    }
+    // At connect, names are resolved and each address is checked: localhost resolves to loopback.
+    await assert.rejects(
+      openDatabase(
+        {
+          kind: 'postgres',
+          location: 'postgres://postgres@localhost:5432/postgres',
+          options: { table: 't', sslmode: 'disable' },
+          primaryKey: null,
+          name: 'x',
+        },
+        { allow: parseAllowedTargets(''), mark: null },
+      ),
+      (err: any) => err.code === 'TargetRefused',
+    );
+  });
+
+  test('a host that accepts but never answers fails within the connect timeout', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const s = await startTestServer({ env: allowLoopback });
+    try {
+      for (const kind of ['postgres', 'mysql']) {
+        const r = await s.call('POST', `${base}/test`, {
+          body: {
+            name: 'Silent',
+            kind,
+            location: `${kind}://user@127.0.0.1:${port}/db`,
+            options: { table: 't', sslmode: 'disable', connectTimeoutMs: 300 },
+          },
+        });
+        assert.equal(r.status, 400, kind);
+        assert.equal(r.body.error.code, 'Unreachable', JSON.stringify(r.body));
+        assert.match(r.body.error.message, /300 ms|timeout|time/i);
+      }
+    } finally {
+      await s.stop();
+      for (const sock of sockets) sock.destroy();
+      silent.close();
+    }
+  });
+});

@@ -145,7 +145,7 @@ export async function openMysql(
     const dialect = { ...mysqlDialect, literal: (v: string) => conn.escape(v) };
     sql = selectSql(ds.options, dialect, { mark: opts.mark, ...(opts.limit ? { limit: opts.limit } : {}) });
   } catch (err) {
-    await close();
+    conn.destroy();
     throw fail(err);
   }
   const query = conn.query(sql);
@@ -158,7 +158,7 @@ export async function openMysql(
       stream.once('end', () => reject(new Error('the query returned no result set')));
     });
   } catch (err) {
-    await close();
+    conn.destroy();
     throw fail(err);
   }
   const kinds = fields.map(mysqlColumnType);

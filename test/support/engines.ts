@@ -62,7 +62,7 @@ export function mariadbUnavailable(): Promise<string | null> {
       return null;
     } catch (err) {
       const reason = `MariaDB at ${mariadbUrl} is not reachable: ${(err as Error).message}`;
-      if (process.env.CI === 'true') throw new Error(`CI must run the MariaDB tests: ${reason}`);
+      if (process.env.CI === 'true') throw new Error(`CI must run the MariaDB tests: ${reason}`, { cause: err });
       process.stdout.write(`# skipping MariaDB tests: ${reason}\n`);
       return reason;
     }
