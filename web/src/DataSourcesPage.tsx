@@ -1,5 +1,5 @@
 // Data sources: the list with status, last refresh and owners, each linking to its page (/datasources/{id}); add one
-// (by file upload or import-directory path); refresh with progress (disabled while a job of the instance runs); and
+// (by file upload or import-directory path, or a database or web API connection: RemoteSourceForm); refresh with progress (disabled while a job of the instance runs); and
 // the instance's refresh schedule.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, call, type List } from './api.ts';
@@ -9,12 +9,13 @@ import { useInstanceJob } from './instance-job.ts';
 import { JobProgress } from './job-progress.tsx';
 import { Link } from './Link.tsx';
 import type { PageProps } from './routes.tsx';
+import { isRemoteKind, RemoteSourceForm, remoteKinds } from './RemoteSourceForm.tsx';
 import { ScheduleEditor } from './ScheduleEditor.tsx';
 import type { DataSource, Job } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { Badge, Empty, ErrorBox, Field, Progress } from './widgets.tsx';
 
-const kinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
+const kinds = ['csv', 'ndjson', 'json', 'parquet', ...remoteKinds] as const;
 const uploadTypes: Record<string, string> = {
   csv: 'text/csv',
   ndjson: 'application/x-ndjson',
@@ -129,8 +130,10 @@ function AddDataSource({ onAdded }: { onAdded: () => void }) {
   const [stage, setStage] = useState('');
   const action = useAction();
 
+  const remote = isRemoteKind(kind) ? kind : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    if (remote) return;
     void action.run(async () => {
       setStage('Creating the data source');
       const ds = await api.post<DataSource>('~/manage/datasources', {
@@ -167,23 +170,27 @@ function AddDataSource({ onAdded }: { onAdded: () => void }) {
           </select>
         </Field>
       </div>
-      <div className="radio-row">
-        <label>
-          <input type="radio" checked={mode === 'upload'} onChange={() => setMode('upload')} /> Upload a file
-        </label>
-        <label>
-          <input type="radio" checked={mode === 'path'} onChange={() => setMode('path')} /> A file in the import
-          directory
-        </label>
-      </div>
-      {mode === 'upload' ? (
-        <Field label="File">
-          <input name="file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
-        </Field>
-      ) : (
-        <Field label="Location" hint="A path relative to the import directory.">
-          <input name="location" value={location} onChange={(e) => setLocation(e.target.value)} required />
-        </Field>
+      {remote ? null : (
+        <>
+          <div className="radio-row">
+            <label>
+              <input type="radio" checked={mode === 'upload'} onChange={() => setMode('upload')} /> Upload a file
+            </label>
+            <label>
+              <input type="radio" checked={mode === 'path'} onChange={() => setMode('path')} /> A file in the import
+              directory
+            </label>
+          </div>
+          {mode === 'upload' ? (
+            <Field label="File">
+              <input name="file" type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required />
+            </Field>
+          ) : (
+            <Field label="Location" hint="A path relative to the import directory.">
+              <input name="location" value={location} onChange={(e) => setLocation(e.target.value)} required />
+            </Field>
+          )}
+        </>
       )}
       <div className="grid2">
         <Field label="Primary key" hint="Optional: the column that identifies a record.">
@@ -193,11 +200,17 @@ function AddDataSource({ onAdded }: { onAdded: () => void }) {
           <input name="owners" value={owners} onChange={(e) => setOwners(e.target.value)} />
         </Field>
       </div>
-      {stage ? <Progress label={stage} /> : null}
-      <ErrorBox error={action.error} />
-      <button type="submit" className="primary" disabled={action.busy}>
-        Add
-      </button>
+      {remote ? (
+        <RemoteSourceForm kind={remote} name={name} primaryKey={primaryKey} owners={owners} onAdded={onAdded} />
+      ) : (
+        <>
+          {stage ? <Progress label={stage} /> : null}
+          <ErrorBox error={action.error} />
+          <button type="submit" className="primary" disabled={action.busy}>
+            Add
+          </button>
+        </>
+      )}
     </form>
   );
 }
