@@ -5,6 +5,7 @@ import { api, type List } from './api.ts';
 import { duration, num, splitList, when } from './format.ts';
 import { useInstanceJob } from './instance-job.ts';
 import { JobProgress } from './job-progress.tsx';
+import { isRemoteKind, SourceTest } from './RemoteSourceForm.tsx';
 import { navigate } from './router.ts';
 import type { DataSource, Job } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
@@ -74,6 +75,7 @@ function Detail({ ds, onChanged }: { ds: DataSource; onChanged: () => void }) {
         </dl>
         {ds.lastRefresh?.error ? <div className="error-inline">{ds.lastRefresh.error.message}</div> : null}
       </div>
+      {isRemoteKind(ds.kind) ? <SourceTest id={ds.id} /> : null}
       <Owners ds={ds} onChanged={onChanged} />
       <div className="card">
         <h2>Refreshes</h2>

@@ -64,7 +64,7 @@ function DataSourceList() {
       <ErrorBox error={action.error ?? sources.error} />
       {active.job ? <JobProgress job={active.job} error={null} /> : null}
       {list.length === 0 && !sources.loading ? (
-        <Empty>No data sources yet. Add one from a CSV, NDJSON, JSON or Parquet file.</Empty>
+        <Empty>No data sources yet. Add one from a CSV, NDJSON, JSON or Parquet file, a database or a web API.</Empty>
       ) : (
         <div className="table-box">
           <table className="table" aria-label="Data sources">

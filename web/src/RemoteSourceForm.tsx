@@ -1,6 +1,6 @@
 // Adding a data source that is a database (PostgreSQL, MySQL/MariaDB) or a web API: its connection fields, secrets
 // typed into password fields (the server answers them as "***"), and "Test connection", which reads the columns and
-// first rows before anything is saved.
+// first rows before anything is saved; SourceTest tests a saved one from its page.
 import { useState } from 'react';
 import { api, ApiError } from './api.ts';
 import { splitList } from './format.ts';
@@ -167,14 +167,40 @@ export function RemoteSourceForm(props: {
           Add
         </button>
       </div>
-      {test.error ? (
-        <div className="error" role="alert">
-          {test.error instanceof ApiError ? `${test.error.code}: ` : ''}
-          {test.error instanceof Error ? test.error.message : String(test.error)}
-        </div>
-      ) : null}
+      <TestError error={test.error} />
       <ErrorBox error={save.error} />
       {tested ? <TestTable result={tested} /> : null}
+    </div>
+  );
+}
+
+/** Test connection of a saved data source. */
+export function SourceTest({ id }: { id: string }) {
+  const [tested, setTested] = useState<TestResult | null>(null);
+  const test = useAction();
+  const run = () =>
+    void test.run(async () => {
+      setTested(null);
+      setTested(await api.post<TestResult>(`~/manage/datasources/${encodeURIComponent(id)}/test`));
+    });
+  return (
+    <div className="card">
+      <h2>Connection</h2>
+      <button type="button" onClick={run} disabled={test.busy}>
+        {test.busy ? 'Testing…' : 'Test connection'}
+      </button>
+      <TestError error={test.error} />
+      {tested ? <TestTable result={tested} /> : null}
+    </div>
+  );
+}
+
+function TestError({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <div className="error" role="alert">
+      {error instanceof ApiError ? `${error.code}: ` : ''}
+      {error instanceof Error ? error.message : String(error)}
     </div>
   );
 }
