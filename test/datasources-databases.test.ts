@@ -457,3 +457,42 @@ describe('database credentials and targets', () => {
     }
   });
 });
+
+describe('postgres refresh failing midway', { skip: (await postgresUnavailable()) ?? false }, () => {
+  test('an error after the first batches keeps the previous snapshot and high-water mark', async () => {
+    const db = await postgresScratch();
+    const s = await startTestServer({ env: allowLoopback });
+    try {
+      const t = db.table('events');
+      const ctl = db.table('ctl');
+      await db.exec(`CREATE TABLE ${ctl} (armed boolean); INSERT INTO ${ctl} VALUES (false)`);
+      await db.exec(`CREATE TABLE ${t} AS SELECT g AS id, g AS version FROM generate_series(1, 12000) g`);
+      // Row 20,000 divides by zero once armed: well after the first FETCH of 5,000 rows has been appended.
+      const query = `SELECT id, version, 1 / (CASE WHEN id = 20000 AND (SELECT armed FROM ${ctl}) THEN 0 ELSE 1 END) AS one FROM ${t}`;
+      const ds = await add(s, {
+        name: 'Events',
+        kind: 'postgres',
+        location: db.url,
+        primaryKey: 'id',
+        options: { query, incremental: { column: 'version' } },
+      });
+      assert.equal((await refresh(s, ds.id)).status, 'succeeded');
+      assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '12000');
+      await db.exec(`INSERT INTO ${t} SELECT g, g FROM generate_series(12001, 24000) g`);
+      await db.exec(`UPDATE ${ctl} SET armed = true`);
+      const failed = await refresh(s, ds.id);
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error.message, /division by zero/);
+      assert.equal((await s.readEntity('default', 'Events')).length, 12000, 'the previous snapshot is still served');
+      assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '12000', 'the mark did not move');
+      await db.exec(`UPDATE ${ctl} SET armed = false`);
+      const ok = await refresh(s, ds.id);
+      assert.equal(ok.status, 'succeeded', JSON.stringify(ok.error));
+      assert.deepEqual([ok.stats.rowsRead, ok.stats.rowsIngested], [12000, 24000]);
+      assert.equal((await s.call('GET', `${base}/${ds.id}`)).body.highWaterMark, '24000');
+    } finally {
+      await s.stop();
+      await db.drop();
+    }
+  });
+});
