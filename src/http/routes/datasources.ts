@@ -192,7 +192,6 @@ export const dataSourceRoutes = [
         description: 'What failed: Unreachable, TargetRefused, BadCredentials, MissingTable, NotSelect, SourceFailed.',
       },
     },
-    connector: { visibility: 'internal' },
     handler: async ({ services, params, body }) => {
       const primaryKey = body.primaryKey ?? null;
       const src = { kind: body.kind, location: body.location ?? '', options: body.options, primaryKey };
@@ -220,7 +219,6 @@ export const dataSourceRoutes = [
         description: 'What failed: Unreachable, TargetRefused, BadCredentials, MissingTable, NotSelect, SourceFailed.',
       },
     },
-    connector: { visibility: 'internal' },
     handler: async ({ services, params }) => {
       const ds = await requireDataSource(services.db, params.instanceId as string, params.dataSourceId as string);
       return ok(await previewSource(openSecrets(services.secretKey, ds), services.sources));
