@@ -294,6 +294,86 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     ]);
   });
 
+  test('Segments: a segment built from conditions without typing OData, its count the API’s, read back when typed', async () => {
+    await nav('Segments').click();
+    await page.getByRole('link', { name: 'New segment' }).click();
+    const editor = page.getByRole('form', { name: 'Segment editor' });
+    const builder = editor.getByRole('group', { name: 'Conditions' });
+    const query = editor.getByLabel('Query (OData)');
+    await editor.getByLabel('Name', { exact: true }).fill('Loyal Germans');
+
+    await builder.getByRole('button', { name: '+ Condition' }).click();
+    await builder.getByLabel('Condition 1.1 attribute').selectOption('Country');
+    const operators = await builder.getByLabel('Condition 1.1 operator').locator('option').allInnerTexts();
+    assert.deepEqual(operators.slice(0, 3), ['is', 'is not', 'contains'], 'text operators');
+    const value = builder.getByLabel('Condition 1.1 value');
+    const listId = await value.getAttribute('list');
+    assert.ok(listId, 'the value suggests values from the data');
+    const suggested = await page
+      .locator(`datalist[id="${listId}"] option`)
+      .evaluateAll((os) => os.map((o) => o.getAttribute('value')));
+    assert.deepEqual([...suggested].sort(), ['DE', 'NL']);
+    await value.fill('DE');
+
+    await builder.getByRole('button', { name: '+ Condition' }).click();
+    await builder.getByLabel('Condition 1.2 attribute').selectOption('Points');
+    const numeric = await builder.getByLabel('Condition 1.2 operator').locator('option').allInnerTexts();
+    assert.deepEqual(numeric, ['=', '≠', '>', '≥', '<', '≤', 'is empty', 'is not empty'], 'number operators');
+    await builder.getByLabel('Condition 1.2 operator').selectOption({ label: '≥' });
+    await builder.getByLabel('Condition 1.2 value').fill('200');
+
+    const built = "Country eq 'DE' and Points ge 200";
+    assert.equal(await query.inputValue(), built);
+    const both = await apiCount(server, 'Customer', built);
+    await preview().getByText(`${both.count} customers match now`).waitFor();
+
+    await builder.getByLabel('Customers match: all or any').selectOption('or');
+    const either = "Country eq 'DE' or Points ge 200";
+    assert.equal(await query.inputValue(), either);
+    const anyCount = await apiCount(server, 'Customer', either);
+    assert.notEqual(anyCount.count, both.count);
+    await preview().getByText(`${anyCount.count} customers match now`).waitFor();
+
+    await builder.getByRole('button', { name: '+ Segment membership' }).click();
+    await builder.getByLabel('Condition 1.3 membership').selectOption('out');
+    assert.equal(await query.inputValue(), `${either} or not IsMemberOfSegment('Germany')`);
+    await builder.getByRole('button', { name: 'Remove condition 1.3' }).click();
+    await builder.getByRole('button', { name: '+ Group' }).click();
+    await builder.getByLabel('Condition 1.3.1 attribute').selectOption('FirstName');
+    await builder.getByLabel('Condition 1.3.1 operator').selectOption({ label: 'starts with' });
+    await builder.getByLabel('Condition 1.3.1 value').fill('C');
+    assert.equal(await query.inputValue(), `${either} or startswith(FirstName,'C')`);
+
+    // A hand-written query is read back into the builder.
+    await query.fill("Country eq 'DE' and (Points ge 200 or contains(Email,'bob'))");
+    await builder.getByLabel('Condition 1.2.2 value').waitFor();
+    assert.equal(await builder.getByLabel('Customers match: all or any').inputValue(), 'and');
+    assert.equal(await builder.getByLabel('Group 1.2 matches: all or any').inputValue(), 'or');
+    assert.equal(await builder.getByLabel('Condition 1.2.2 attribute').inputValue(), 'Email');
+    assert.equal(await builder.getByLabel('Condition 1.2.2 value').inputValue(), 'bob');
+    await builder.getByRole('button', { name: 'Remove group 1.2' }).click();
+    await builder.getByRole('button', { name: '+ Condition' }).click();
+    await builder.getByLabel('Condition 1.2 attribute').selectOption('Points');
+    await builder.getByLabel('Condition 1.2 operator').selectOption({ label: '≥' });
+    await builder.getByLabel('Condition 1.2 value').fill('200');
+    assert.equal(await query.inputValue(), built);
+    await preview().getByText(`${both.count} customers match now`).waitFor();
+
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('heading', { name: 'Segment: Loyal Germans' }).waitFor();
+    const saved = (await ok(server, 'GET', `${U}/manage/segments`, undefined, 200)).value.find(
+      (s: any) => s.name === 'Loyal Germans',
+    );
+    assert.equal(saved.query, built);
+    await runAll(server, { mustSucceed: true });
+    const evaluated = await ok(server, 'GET', `${U}/manage/segments/${saved.id}`, undefined, 200);
+    assert.equal(evaluated.memberCount, both.count);
+
+    // Something the builder cannot show stays editable as text.
+    await query.fill('ShopOrders/any(o: o.amount gt 10)');
+    await builder.getByText('This query uses more than the builder shows').waitFor();
+  });
+
   test('Measures lists the values, one line per dimension value, and the editor previews the rows', async () => {
     await nav('Measures').click();
     const list = page.getByRole('table', { name: 'Measures' });
@@ -320,6 +400,10 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await list.getByRole('link', { name: 'Revenue by channel' }).click();
     const editor = page.getByRole('form', { name: 'Measure editor' });
     await editor.getByRole('heading', { name: 'Measure: Revenue by channel' }).waitFor();
+    const dims = editor.getByRole('group', { name: 'Dimensions (group by)' });
+    assert.equal(await dims.getByRole('checkbox', { name: 'channel' }).isChecked(), true);
+    assert.equal(await dims.getByRole('checkbox', { name: 'amount' }).isChecked(), false);
+    assert.equal(await editor.getByLabel('Attribute', { exact: true }).inputValue(), 'amount');
     const chart = page.getByLabel('History chart');
     await chart.locator('.recharts-line').nth(1).waitFor();
     assert.equal(await chart.locator('.recharts-line').count(), 2, 'one line per dimension value');
@@ -337,7 +421,11 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await page.getByRole('link', { name: 'New measure' }).click();
     await editor.getByRole('heading', { name: 'New measure' }).waitFor();
     await editor.getByLabel('Name', { exact: true }).fill('Web orders');
-    await editor.getByLabel('Entity', { exact: true }).fill('ShopOrders');
+    await editor.getByLabel('Entity', { exact: true }).selectOption('ShopOrders');
+    const attributeChoices = await editor.getByLabel('Attribute', { exact: true }).locator('option').allInnerTexts();
+    assert.deepEqual(attributeChoices, ['(none: count rows)', 'order_id', 'customer_no', 'amount', 'channel']);
+    const dimensionChoices = editor.getByRole('group', { name: 'Dimensions (group by)' }).getByRole('checkbox');
+    assert.equal(await dimensionChoices.count(), 4);
     const filter = editor.getByLabel('Filter');
     const web = "channel eq 'web'";
     const expected = await apiCount(server, 'ShopOrders', web);

@@ -1,14 +1,15 @@
-// Measures: the list with current values, an editor (filter with a live row-count preview, save errors inline)
-// and the value history with threshold lines.
+// Measures: the list (/measures) with current values, and one measure (/measures/{id}, /measures/new): entity,
+// attribute, aggregation and dimensions picked from lists of the published entities, a filter with a live row-count
+// preview, save errors inline, and the value history with threshold lines.
 import { useState, type FormEvent } from 'react';
 import { api, listOrEmpty } from './api.ts';
 import { Link } from './Link.tsx';
 import { navigate } from './router.ts';
 import type { PageProps } from './routes.tsx';
 import { CountPreview } from './CountPreview.tsx';
-import { num, splitList } from './format.ts';
+import { num } from './format.ts';
 import { HistoryChart } from './HistoryChart.tsx';
-import type { Measure } from './shapes.ts';
+import type { Entity, Measure } from './shapes.ts';
 import { thresholdsOf } from './thresholds.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { BackLink, Empty, ErrorBox, Field, NotFound, Progress } from './widgets.tsx';
@@ -109,7 +110,10 @@ function MeasureEditor({
   const [aggregation, setAggregation] = useState(measure.aggregation);
   const [attribute, setAttribute] = useState(measure.attribute ?? '');
   const [filter, setFilter] = useState(measure.filter ?? '');
-  const [dimensions, setDimensions] = useState((measure.dimensions ?? []).join(', '));
+  const [dimensions, setDimensions] = useState<string[]>(measure.dimensions ?? []);
+  const schema = useLoad(() => listOrEmpty<Entity>('~/manage/entities'), []);
+  const entities = (schema.data?.value ?? []).filter((e) => e.name !== 'CustomerMeasures');
+  const attributes = (entities.find((e) => e.name === entity)?.attributes ?? []).map((a) => a.name);
   const thresholds = useLoad(
     () => (measure.id ? thresholdsOf('measure', measure.id) : Promise.resolve([])),
     [measure.id],
@@ -126,7 +130,7 @@ function MeasureEditor({
         aggregation,
         ...(attribute ? { attribute } : {}),
         ...(filter ? { filter } : {}),
-        dimensions: splitList(dimensions),
+        dimensions: kind === 'business' ? dimensions : [],
       };
       const saved = measure.id
         ? await api.patch<Measure>(`~/manage/measures/${measure.id}`, body)
@@ -157,7 +161,22 @@ function MeasureEditor({
             </select>
           </Field>
           <Field label="Entity">
-            <input value={entity} onChange={(e) => setEntity(e.target.value)} required />
+            <select
+              value={entity}
+              onChange={(e) => {
+                setEntity(e.target.value);
+                setAttribute('');
+                setDimensions([]);
+              }}
+              required
+            >
+              {withCurrent(
+                entities.map((e) => e.name),
+                entity,
+              ).map((n) => (
+                <option key={n}>{n}</option>
+              ))}
+            </select>
           </Field>
           <Field label="Aggregation">
             <select value={aggregation} onChange={(e) => setAggregation(e.target.value)}>
@@ -167,12 +186,33 @@ function MeasureEditor({
             </select>
           </Field>
           <Field label="Attribute" hint="Optional for count.">
-            <input value={attribute} onChange={(e) => setAttribute(e.target.value)} />
-          </Field>
-          <Field label="Dimensions" hint="Group-by attributes, comma-separated.">
-            <input value={dimensions} onChange={(e) => setDimensions(e.target.value)} />
+            <select value={attribute} onChange={(e) => setAttribute(e.target.value)}>
+              <option value="">(none: count rows)</option>
+              {withCurrent(attributes, attribute)
+                .filter(Boolean)
+                .map((a) => (
+                  <option key={a}>{a}</option>
+                ))}
+            </select>
           </Field>
         </div>
+        {kind === 'business' ? (
+          <fieldset className="checks">
+            <legend>Dimensions (group by)</legend>
+            {withCurrent(attributes, ...dimensions).map((a) => (
+              <label key={a} className="check">
+                <input
+                  type="checkbox"
+                  checked={dimensions.includes(a)}
+                  onChange={(e) =>
+                    setDimensions(e.target.checked ? [...dimensions, a] : dimensions.filter((d) => d !== a))
+                  }
+                />{' '}
+                {a}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
         <Field label="Filter" hint="Optional OData $filter over the entity.">
           <textarea
             className="code"
@@ -204,6 +244,12 @@ function MeasureEditor({
     </div>
   );
 }
+
+/** The choices of a list, with the current values first when the list does not hold them (not published yet). */
+const withCurrent = (choices: string[], ...current: string[]): string[] => [
+  ...current.filter((c) => c && !choices.includes(c)),
+  ...choices,
+];
 
 /** The values of a measure with dimensions, one line per dimension value (the largest first, at most five). */
 function DimensionValues({ values }: { values: NonNullable<Measure['values']> }) {

@@ -1,5 +1,6 @@
-// Segments: the list with member counts, an editor (query with a live count preview, save errors inline) and the
-// member-count history with threshold lines.
+// Segments: the list (/segments) with member counts, and one segment (/segments/{id}, /segments/new): the builder of
+// conditions with the generated, editable OData query and its live count, save errors inline, and the member-count
+// history with threshold lines.
 import { useState, type FormEvent } from 'react';
 import { api, listOrEmpty } from './api.ts';
 import { Link } from './Link.tsx';
@@ -8,7 +9,9 @@ import type { PageProps } from './routes.tsx';
 import { CountPreview } from './CountPreview.tsx';
 import { num, splitList } from './format.ts';
 import { HistoryChart } from './HistoryChart.tsx';
-import type { Segment } from './shapes.ts';
+import type { AttrType } from './filter-model.ts';
+import { SegmentBuilder, type Attribute } from './SegmentBuilder.tsx';
+import type { Entity, Segment } from './shapes.ts';
 import { thresholdsOf } from './thresholds.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { BackLink, Badge, Empty, ErrorBox, Field, NotFound, Progress } from './widgets.tsx';
@@ -92,6 +95,27 @@ function SegmentItem({ segment, onChanged }: { segment: Segment; onChanged?: () 
   );
 }
 
+/** What the builder offers: Customer's attributes with their types (from the published entity, else the unified
+ * attributes of the unification configuration, as text), and the names of the segments. */
+async function builderSchema(): Promise<{ attributes: Attribute[]; segments: string[] }> {
+  const [entities, segments] = await Promise.all([
+    listOrEmpty<Entity>('~/manage/entities'),
+    listOrEmpty<Segment>('~/manage/segments'),
+  ]);
+  let attributes: Attribute[] = (entities.value.find((e) => e.name === 'Customer')?.attributes ?? []).map((a) => ({
+    name: a.name,
+    type: a.type as AttrType,
+  }));
+  if (attributes.length === 0) {
+    const config = await api
+      .get<{ map: Array<{ attributes: Record<string, string> }> }>('~/manage/unification')
+      .catch(() => ({ map: [] }));
+    const names = new Set(config.map.flatMap((m) => Object.values(m.attributes)));
+    attributes = [...names].map((name) => ({ name, type: 'string' }));
+  }
+  return { attributes, segments: segments.value.map((s) => s.name) };
+}
+
 function SegmentEditor({
   segment,
   onSaved,
@@ -110,6 +134,7 @@ function SegmentEditor({
     () => (segment.id ? thresholdsOf('segment', segment.id) : Promise.resolve([])),
     [segment.id],
   );
+  const schema = useLoad(builderSchema, []);
   const action = useAction();
 
   const submit = (e: FormEvent) => {
@@ -148,7 +173,17 @@ function SegmentEditor({
         <Field label="Description">
           <input value={description} onChange={(e) => setDescription(e.target.value)} />
         </Field>
-        <Field label="Query" hint="OData $filter over Customer; IsMemberOfSegment('name') and any/all are allowed.">
+        <h2>Conditions</h2>
+        <SegmentBuilder
+          attributes={schema.data?.attributes ?? []}
+          segments={(schema.data?.segments ?? []).filter((n) => n !== segment.name)}
+          query={query}
+          onChange={setQuery}
+        />
+        <Field
+          label="Query (OData)"
+          hint="Written by the conditions above; you may edit it. IsMemberOfSegment('name') and any/all are allowed."
+        >
           <textarea
             className="code"
             rows={3}

@@ -1,5 +1,5 @@
 // Small building blocks shared by the pages: error and empty states, status badges, progress, copy button.
-import { useState, type ReactNode } from 'react';
+import { cloneElement, isValidElement, useId, useState, type ReactElement, type ReactNode } from 'react';
 import { ApiError, messageOf } from './api.ts';
 import { Link } from './Link.tsx';
 import type { Status } from './shapes.ts';
@@ -49,13 +49,26 @@ export function CopyButton({ text }: { text: string }) {
   );
 }
 
+type Labelled = ReactElement<{ id?: string; 'aria-describedby'?: string }>;
+
+/** A labelled control: the label names the control (for="…"), the hint describes it (aria-describedby). */
 export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  const id = useId();
+  if (!isValidElement(children))
+    return (
+      <label className="field">
+        <span>{label}</span>
+        {children}
+      </label>
+    );
+  const control = children as Labelled;
+  const controlId = control.props.id ?? id;
   return (
-    <label className="field">
-      <span>{label}</span>
-      {children}
-      {hint ? <small>{hint}</small> : null}
-    </label>
+    <div className="field">
+      <label htmlFor={controlId}>{label}</label>
+      {cloneElement(control, { id: controlId, ...(hint ? { 'aria-describedby': `${id}-hint` } : {}) })}
+      {hint ? <small id={`${id}-hint`}>{hint}</small> : null}
+    </div>
   );
 }
 
