@@ -374,6 +374,31 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await builder.getByText('This query uses more than the builder shows').waitFor();
   });
 
+  test('A flow on the built segment, made and tested from the UI', async () => {
+    await nav('Flows').click();
+    await page.getByRole('link', { name: 'New flow' }).click();
+    const editor = page.getByRole('form', { name: 'Flow editor' });
+    await editor.locator('input[name="flowName"]').fill('Loyal Germans alert');
+    await editor.getByLabel('Trigger', { exact: true }).selectOption({ label: 'When a segment crosses a threshold' });
+    await editor.getByLabel('Segment', { exact: true }).selectOption({ label: 'Loyal Germans' });
+    await editor.getByLabel('Threshold', { exact: true }).fill('1');
+    await editor.getByLabel('Incoming webhook / Workflows URL').fill(`${receiver.url}/teams`);
+    await editor
+      .getByLabel('Title', { exact: true })
+      .fill('{{ event.data.segmentName }} crossed {{ event.data.threshold }}');
+    await editor.getByLabel('Text', { exact: true }).fill('{{ event.data.currentValue }} customers now');
+    await editor.getByRole('button', { name: 'Save flow' }).click();
+    await page.getByRole('heading', { name: 'Flow: Loyal Germans alert' }).waitFor();
+    const before = receiver.received.length;
+    const test = page.getByRole('region', { name: 'Test' });
+    await test.getByRole('button', { name: 'Test' }).click();
+    await test.getByRole('status', { name: 'Test result' }).locator('.badge-succeeded').first().waitFor();
+    const [posted] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(posted?.path, '/teams');
+    assert.match(posted?.body ?? '', /Loyal Germans crossed 1/);
+    assert.match(posted?.body ?? '', /2 customers now/);
+  });
+
   test('Measures lists the values, one line per dimension value, and the editor previews the rows', async () => {
     await nav('Measures').click();
     const list = page.getByRole('table', { name: 'Measures' });

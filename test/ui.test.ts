@@ -145,8 +145,15 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const editor = page.getByRole('form', { name: 'Flow editor' });
     await editor.waitFor();
     assert.equal(new URL(page.url()).pathname, '/flows/new');
+    const triggers = (await server.call('GET', '/v1/instances/default/triggers')).body.value;
     const trigger = editor.getByLabel('Trigger', { exact: true });
-    assert.equal(await trigger.locator('option').count(), 7);
+    const options = trigger.locator('option');
+    await options.nth(triggers.length - 1).waitFor({ state: 'attached' });
+    assert.deepEqual(
+      await options.allInnerTexts(),
+      triggers.map((t: { summary: string }) => t.summary),
+    );
+    assert.equal(triggers.length, 7);
     await trigger.selectOption('segment-membership-changed');
     await editor.getByLabel('Change', { exact: true }).selectOption('entered');
     await editor.getByLabel('Once per customer').check();
@@ -162,6 +169,31 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     assert.match(new URL(page.url()).pathname, /^\/flows\/flow_/);
     await nav('Flows').click();
-    await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'Tell the team' }).waitFor();
+    const flows = page.getByRole('table', { name: 'Flows' });
+    const row = flows.locator('tr', { has: page.getByRole('link', { name: 'Tell the team' }) });
+    assert.deepEqual((await row.locator('td').allInnerTexts()).slice(1, 3), [
+      'When a data source refresh fails',
+      'Microsoft Teams: post a message',
+    ]);
+  });
+
+  test('Flows › Test runs the flow on a sample event and shows each step’s output', async () => {
+    await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'Tell the team' }).click();
+    const before = receiver.received.length;
+    const test = page.getByRole('region', { name: 'Test' });
+    await test.getByRole('button', { name: 'Test' }).click();
+    const result = test.getByRole('status', { name: 'Test result' });
+    await result.locator('.badge-succeeded').first().waitFor();
+    assert.match(await result.locator('p').first().innerText(), /on a made-up event evt_/);
+    const steps = result.getByRole('table');
+    assert.match(
+      await steps.locator('tbody tr').first().innerText(),
+      /teams1\s+Microsoft Teams: post a message\s+succeeded/,
+    );
+    assert.match(await steps.locator('pre.json').first().innerText(), /"statusCode": 200/);
+    const [posted] = (await receiver.waitFor(before + 1)).slice(before);
+    assert.equal(posted?.path, '/teams');
+    await result.getByText(/^Event evt_.* · datasource\.refresh\.failed · /).click();
+    assert.match(await result.locator('details.event pre').innerText(), /"dataSourceName": "CRM"/);
   });
 });

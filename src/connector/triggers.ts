@@ -225,3 +225,45 @@ export const instancePathParameter = (available: Set<string>): JsonSchema => ({
   type: 'string',
   ...connectorExtensions('instanceId', available),
 });
+
+/** One trigger as clients that list them see it (the UI's flow and webhook editors). */
+export interface TriggerInfo {
+  name: TriggerName;
+  eventType: string;
+  summary: string;
+  description: string;
+  parameters: Array<{
+    name: string;
+    required: boolean;
+    type: string;
+    label: string;
+    description: string | null;
+    enum?: unknown[];
+    default?: unknown;
+  }>;
+}
+
+/** Every trigger with its summary and parameters, in catalog order. */
+export function triggerCatalog(): TriggerInfo[] {
+  return (Object.keys(triggers) as TriggerName[]).map((name) => {
+    const t = triggerTexts[name];
+    return {
+      name,
+      eventType: triggers[name],
+      summary: t.summary,
+      description: t.description,
+      parameters: t.params.map((p) => {
+        const s = paramSchemas[p.name];
+        return {
+          name: p.name,
+          required: p.required === true,
+          type: String(s.type),
+          label: typeof s['x-ms-summary'] === 'string' ? s['x-ms-summary'] : p.name,
+          description: typeof s.description === 'string' ? s.description : null,
+          ...(s.enum ? { enum: s.enum as unknown[] } : {}),
+          ...(s.default !== undefined ? { default: s.default } : {}),
+        };
+      }),
+    };
+  });
+}

@@ -47,6 +47,8 @@ export interface FlowWorker {
   wake(): void;
   /** Executes every due run (tests). */
   drain(): Promise<void>;
+  /** Executes a run that is not stored — a flow's test — once, now: a failed step ends it (no retries). */
+  test(run: RunRecord): Promise<RunRecord>;
   stop(): Promise<void>;
 }
 
@@ -161,6 +163,10 @@ export function createFlowWorker(deps: FlowWorkerDeps): FlowWorker {
       if (!stopped) void kick();
     },
     drain: () => kick(),
+    test: async (run) => {
+      const done = await executeRun(deps, run);
+      return done.status === 'running' ? { ...done, status: 'failed', nextAttemptAt: null } : done;
+    },
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -1,10 +1,10 @@
-// The built-in flow editor: a name, one of the seven triggers with its parameters, and ordered steps of the five
-// step types with their fields. Text fields are Liquid templates over the event and earlier steps.
+// The built-in flow editor: a name, one of the server's triggers (by its summary) with its parameters, and ordered
+// steps of the five step types with their fields. Text fields are Liquid templates over the event and earlier steps.
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import type { Flow, FlowStep } from './shapes.ts';
-import { triggerNames } from './shapes.ts';
 import { cleanParams, TriggerParams, type Params } from './TriggerParams.tsx';
+import { useTriggers } from './triggers.ts';
 import { useAction } from './use-load.ts';
 import { ErrorBox, Field } from './widgets.tsx';
 
@@ -102,6 +102,8 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
     return rest;
   });
   const [steps, setSteps] = useState<FlowStep[]>(flow.steps);
+  const triggers = useTriggers();
+  const trigger = triggers.find((t) => t.name === triggerType);
   const action = useAction();
 
   const setStep = (i: number, s: FlowStep) => setSteps(steps.map((x, j) => (j === i ? s : x)));
@@ -118,7 +120,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
       const body = {
         name,
         enabled,
-        trigger: { type: triggerType, ...cleanParams(triggerType, params) },
+        trigger: { type: triggerType, ...cleanParams(trigger, params) },
         steps: steps.map(cleanStep),
       };
       const saved = flow.id ? await api.patch<Flow>(`~/flows/${flow.id}`, body) : await api.post<Flow>('~/flows', body);
@@ -135,9 +137,9 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
         </Field>
         <Field label="Trigger">
           <select aria-label="Trigger" value={triggerType} onChange={(e) => setTriggerType(e.target.value)}>
-            {triggerNames.map((t) => (
-              <option key={t} value={t}>
-                {t}
+            {triggers.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.summary}
               </option>
             ))}
           </select>
@@ -147,7 +149,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
       </label>
       <h3>Trigger parameters</h3>
-      <TriggerParams trigger={triggerType} params={params} onChange={setParams} />
+      <TriggerParams trigger={trigger} params={params} onChange={setParams} />
       <h3>Steps</h3>
       <p className="muted">
         Text fields are Liquid templates: {'{{ event.data.dataSourceName }}'}, {'{{ steps.<name>.output }}'}.
@@ -166,7 +168,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
       <div className="row">
         {Object.keys(stepTypes).map((t) => (
           <button key={t} type="button" onClick={() => setSteps([...steps, newStep(t, steps.length)])}>
-            + {t}
+            + {stepTypes[t]?.label ?? t}
           </button>
         ))}
       </div>

@@ -1,16 +1,15 @@
-// Flows: the list, the editor, and each flow's run history with every step's status, output and error; re-run.
-import { useEffect } from 'react';
+// Flows: the list (/flows) with triggers and steps by their names, and one flow (/flows/{id}, /flows/new): the
+// editor, Test on a sample event, and the run history.
 import { api, listOrEmpty } from './api.ts';
-import { duration, when } from './format.ts';
 import { FlowEditor, newFlow } from './FlowEditor.tsx';
-import { pollMs } from './job-progress.tsx';
+import { RunHistory, TestRun } from './FlowRuns.tsx';
 import { Link } from './Link.tsx';
 import { navigate, useQueryParam } from './router.ts';
 import type { PageProps } from './routes.tsx';
 import { stepLabel, triggerLabel } from './names.ts';
-import type { Flow, FlowRun } from './shapes.ts';
+import type { Flow } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
-import { BackLink, Badge, Empty, ErrorBox, Json, NotFound, Progress } from './widgets.tsx';
+import { BackLink, Empty, ErrorBox, NotFound, Progress } from './widgets.tsx';
 
 export function FlowsPage({ item }: PageProps) {
   const step = useQueryParam('step') ?? undefined;
@@ -103,84 +102,8 @@ function FlowItem({ flow, onChanged }: { flow: Flow; onChanged?: () => void }) {
         flow={flow}
         onSaved={(f) => (flow.id ? onChanged?.() : navigate(`/flows/${encodeURIComponent(f.id)}`, { replace: true }))}
       />
+      {flow.id ? <TestRun flow={flow} /> : null}
       {flow.id ? <RunHistory flowId={flow.id} /> : null}
     </section>
-  );
-}
-
-function RunHistory({ flowId }: { flowId: string }) {
-  const runs = useLoad(() => api.get<{ value: FlowRun[] }>(`~/flows/${flowId}/runs`), [flowId]);
-  const action = useAction();
-  const list = runs.data?.value ?? [];
-  const running = list.some((r) => r.status === 'running');
-  const reload = runs.reload;
-  useEffect(() => {
-    if (!running) return;
-    const t = setTimeout(reload, pollMs);
-    return () => clearTimeout(t);
-  }, [running, runs.data, reload]);
-
-  const rerun = (r: FlowRun) =>
-    action.run(async () => {
-      await api.post(`~/flows/${flowId}/runs/${r.id}/rerun`);
-      reload();
-    });
-
-  return (
-    <div className="card">
-      <header className="page-header">
-        <h2>Runs</h2>
-        <button type="button" onClick={reload}>
-          Reload
-        </button>
-      </header>
-      <ErrorBox error={action.error ?? runs.error} />
-      {list.length === 0 ? <Empty>No runs yet: the flow runs when its trigger fires.</Empty> : null}
-      {list.map((r) => (
-        <details key={r.id} className="run">
-          <summary>
-            <Badge status={r.status} /> {when(r.startedAt)} · {duration(r.startedAt, r.finishedAt)} · event{' '}
-            <span className="mono">{r.eventId}</span>
-            <button
-              type="button"
-              onClick={(e) => {
-                e.preventDefault();
-                void rerun(r);
-              }}
-              disabled={action.busy}
-            >
-              Re-run
-            </button>
-          </summary>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>Step</th>
-                <th>Status</th>
-                <th>Output / error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.steps.map((s) => (
-                <tr key={s.name}>
-                  <td>{s.name}</td>
-                  <td>
-                    <Badge status={s.status} />
-                  </td>
-                  <td>
-                    {s.error ? (
-                      <div className="error-inline">
-                        <strong>{s.error.code}</strong>: {s.error.message}
-                      </div>
-                    ) : null}
-                    {s.output !== null && s.output !== undefined ? <Json value={s.output} /> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </details>
-      ))}
-    </div>
   );
 }

@@ -1,33 +1,18 @@
-// The parameters of a trigger (SPEC §4), edited as form fields: data source, segment or measure, threshold,
-// direction, hysteresis, dimension, includeManual, change, perProfile, maxProfiles. Used by flows and webhook subscriptions.
+// The parameters of a trigger, edited as form fields, as the server lists them (GET …/triggers): a data source,
+// segment or measure picked by name, a direction from its choices, numbers, on/off switches, a dimension as JSON —
+// and any other parameter by its type. Used by flows and webhook subscriptions.
 import { listOrEmpty } from './api.ts';
 import type { DataSource, Measure, Segment } from './shapes.ts';
+import type { TriggerInfo, TriggerParam } from './triggers.ts';
 import { useLoad } from './use-load.ts';
 import { Field } from './widgets.tsx';
 
 export type Params = Record<string, unknown>;
 
-/** Which parameters apply to which trigger. */
-export const paramsFor: Record<string, string[]> = {
-  'datasource-refresh-failed': ['dataSourceId'],
-  'datasource-refresh-succeeded': ['dataSourceId'],
-  'segment-threshold-crossed': ['segmentId', 'threshold', 'direction', 'hysteresis'],
-  'measure-threshold-crossed': ['measureId', 'threshold', 'direction', 'hysteresis', 'dimension'],
-  'full-refresh-completed': ['includeManual'],
-  'unification-completed': [],
-  'segment-membership-changed': ['segmentId', 'change', 'perProfile', 'maxProfiles'],
-};
-
-const numberLabels: Record<string, string> = {
-  threshold: 'Threshold',
-  hysteresis: 'Hysteresis',
-  maxProfiles: 'Most customers per evaluation',
-};
-
 /** Keeps only the parameters of the trigger, dropping empty ones. */
-export function cleanParams(trigger: string, params: Params): Params {
-  const keep = paramsFor[trigger] ?? [];
-  return Object.fromEntries(Object.entries(params).filter(([k, v]) => keep.includes(k) && v !== undefined && v !== ''));
+export function cleanParams(trigger: TriggerInfo | undefined, params: Params): Params {
+  const keep = new Set((trigger?.parameters ?? []).map((p) => p.name));
+  return Object.fromEntries(Object.entries(params).filter(([k, v]) => keep.has(k) && v !== undefined && v !== ''));
 }
 
 function useChoices() {
@@ -37,116 +22,96 @@ function useChoices() {
       listOrEmpty<Segment>('~/manage/segments'),
       listOrEmpty<Measure>('~/manage/measures'),
     ]);
-    return { dataSources: ds.value, segments: seg.value, measures: mea.value };
+    return { dataSourceId: ds.value, segmentId: seg.value, measureId: mea.value };
   }, []);
 }
 
-const numberOrEmpty = (s: string): number | string => (s.trim() === '' || Number.isNaN(Number(s)) ? s : Number(s));
+const pickLabels: Record<string, string> = { dataSourceId: 'Data source', segmentId: 'Segment', measureId: 'Measure' };
+const numberOrText = (s: string): number | string => (s.trim() === '' || Number.isNaN(Number(s)) ? s : Number(s));
 
 export function TriggerParams({
   trigger,
   params,
   onChange,
 }: {
-  trigger: string;
+  trigger: TriggerInfo | undefined;
   params: Params;
   onChange: (p: Params) => void;
 }) {
   const choices = useChoices();
-  const keys = paramsFor[trigger] ?? [];
   const set = (k: string, v: unknown) => onChange({ ...params, [k]: v });
   const text = (k: string) => (params[k] === undefined ? '' : String(params[k]));
-  const pick = (k: string, label: string, options: Array<{ id: string; name: string }>, optional: boolean) => (
-    <Field key={k} label={label}>
-      <select aria-label={label} value={text(k)} onChange={(e) => set(k, e.target.value || undefined)}>
-        <option value="">{optional ? '(any)' : '(choose)'}</option>
-        {options.map((o) => (
-          <option key={o.id} value={o.id}>
-            {o.name}
-          </option>
-        ))}
-      </select>
-    </Field>
-  );
-  if (keys.length === 0) return <p className="muted">This trigger has no parameters.</p>;
-  return (
-    <div className="grid2">
-      {keys.map((k) => {
-        switch (k) {
-          case 'dataSourceId':
-            return pick(k, 'Data source', choices.data?.dataSources ?? [], true);
-          case 'segmentId':
-            return pick(k, 'Segment', choices.data?.segments ?? [], false);
-          case 'measureId':
-            return pick(k, 'Measure', choices.data?.measures ?? [], false);
-          case 'direction':
-            return (
-              <Field key={k} label="Direction">
-                <select aria-label="Direction" value={text(k) || 'above'} onChange={(e) => set(k, e.target.value)}>
-                  <option>above</option>
-                  <option>below</option>
-                  <option>both</option>
-                </select>
-              </Field>
-            );
-          case 'change':
-            return (
-              <Field key={k} label="Change">
-                <select aria-label="Change" value={text(k) || 'both'} onChange={(e) => set(k, e.target.value)}>
-                  <option value="entered">entered</option>
-                  <option value="exited">exited</option>
-                  <option value="both">both</option>
-                </select>
-              </Field>
-            );
-          case 'perProfile':
-            return (
-              <label key={k} className="check">
-                <input
-                  type="checkbox"
-                  aria-label="Once per customer"
-                  checked={params[k] === true}
-                  onChange={(e) => set(k, e.target.checked)}
-                />{' '}
-                Once per customer, with the profile (at most the number below per evaluation, default 1,000)
-              </label>
-            );
-          case 'includeManual':
-            return (
-              <label key={k} className="check">
-                <input type="checkbox" checked={params[k] === true} onChange={(e) => set(k, e.target.checked)} /> Also
-                on-demand refreshes (not only scheduled ones)
-              </label>
-            );
-          case 'dimension':
-            return (
-              <Field key={k} label="Dimension (JSON)" hint='For a measure with dimensions, e.g. {"Country": "DE"}.'>
-                <input
-                  aria-label="Dimension"
-                  value={typeof params[k] === 'string' ? params[k] : params[k] ? JSON.stringify(params[k]) : ''}
-                  onChange={(e) => {
-                    try {
-                      set(k, e.target.value ? (JSON.parse(e.target.value) as unknown) : undefined);
-                    } catch {
-                      set(k, e.target.value);
-                    }
-                  }}
-                />
-              </Field>
-            );
-          default:
-            return (
-              <Field key={k} label={numberLabels[k] ?? k}>
-                <input
-                  aria-label={numberLabels[k] ?? k}
-                  inputMode="decimal"
-                  value={text(k)}
-                  onChange={(e) => set(k, numberOrEmpty(e.target.value))}
-                />
-              </Field>
-            );
-        }
-      })}
-    </div>
-  );
+  const list = trigger?.parameters ?? [];
+  if (list.length === 0) return <p className="muted">This trigger has no parameters.</p>;
+  const field = (p: TriggerParam) => {
+    const label = pickLabels[p.name] ?? p.label;
+    const pickFrom = choices.data?.[p.name as keyof NonNullable<typeof choices.data>];
+    if (p.name in pickLabels)
+      return (
+        <Field key={p.name} label={label}>
+          <select value={text(p.name)} onChange={(e) => set(p.name, e.target.value || undefined)}>
+            <option value="">{p.required ? '(choose)' : '(any)'}</option>
+            {(pickFrom ?? []).map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      );
+    if (p.enum)
+      return (
+        <Field key={p.name} label={label}>
+          <select value={text(p.name) || String(p.default ?? p.enum[0])} onChange={(e) => set(p.name, e.target.value)}>
+            {p.enum.map((v) => (
+              <option key={String(v)}>{String(v)}</option>
+            ))}
+          </select>
+        </Field>
+      );
+    if (p.type === 'boolean')
+      return (
+        <label key={p.name} className="check">
+          <input
+            type="checkbox"
+            checked={params[p.name] === undefined ? p.default === true : params[p.name] === true}
+            onChange={(e) => set(p.name, e.target.checked)}
+          />{' '}
+          {label}
+          {p.description ? <span className="muted"> — {p.description}</span> : null}
+        </label>
+      );
+    if (p.type === 'object')
+      return (
+        <Field key={p.name} label={`${label} (JSON)`} hint={p.description ?? undefined}>
+          <input
+            value={
+              typeof params[p.name] === 'string'
+                ? String(params[p.name])
+                : params[p.name]
+                  ? JSON.stringify(params[p.name])
+                  : ''
+            }
+            onChange={(e) => {
+              try {
+                set(p.name, e.target.value ? (JSON.parse(e.target.value) as unknown) : undefined);
+              } catch {
+                set(p.name, e.target.value);
+              }
+            }}
+          />
+        </Field>
+      );
+    const numeric = p.type === 'number' || p.type === 'integer';
+    return (
+      <Field key={p.name} label={label} hint={p.description ?? undefined}>
+        <input
+          inputMode={numeric ? 'decimal' : undefined}
+          value={text(p.name)}
+          onChange={(e) => set(p.name, numeric ? numberOrText(e.target.value) : e.target.value)}
+        />
+      </Field>
+    );
+  };
+  return <div className="grid2">{list.map(field)}</div>;
 }

@@ -3,8 +3,9 @@
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { navigate } from './router.ts';
-import { eventTypeOf, triggerNames, type Subscription } from './shapes.ts';
+import type { Subscription } from './shapes.ts';
 import { cleanParams, TriggerParams, type Params } from './TriggerParams.tsx';
+import { useTriggers } from './triggers.ts';
 import { useAction } from './use-load.ts';
 import { CopyButton, ErrorBox, Field } from './widgets.tsx';
 
@@ -41,7 +42,9 @@ export function WebhookSetup() {
 
 function WebhookForm({ onCreated }: { onCreated: (c: Created) => void }) {
   const [url, setUrl] = useState('');
-  const [trigger, setTrigger] = useState<string>(triggerNames[0]);
+  const triggers = useTriggers();
+  const [trigger, setTrigger] = useState<string>('datasource-refresh-failed');
+  const info = triggers.find((t) => t.name === trigger);
   const [params, setParams] = useState<Params>({});
   const [format, setFormat] = useState('standard');
   const [description, setDescription] = useState('');
@@ -51,10 +54,10 @@ function WebhookForm({ onCreated }: { onCreated: (c: Created) => void }) {
     void action.run(async () => {
       const body = {
         url,
-        eventTypes: [eventTypeOf[trigger]],
+        eventTypes: [info?.eventType ?? trigger],
         format,
         ...(description ? { description } : {}),
-        ...cleanParams(trigger, params),
+        ...cleanParams(info, params),
       };
       onCreated(await api.post<Created>('~/subscriptions', body));
     });
@@ -74,9 +77,9 @@ function WebhookForm({ onCreated }: { onCreated: (c: Created) => void }) {
         </Field>
         <Field label="Trigger">
           <select aria-label="Trigger" value={trigger} onChange={(e) => setTrigger(e.target.value)}>
-            {triggerNames.map((t) => (
-              <option key={t} value={t}>
-                {t}
+            {triggers.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.summary}
               </option>
             ))}
           </select>
@@ -92,7 +95,7 @@ function WebhookForm({ onCreated }: { onCreated: (c: Created) => void }) {
         </Field>
       </div>
       <h3>Trigger parameters</h3>
-      <TriggerParams trigger={trigger} params={params} onChange={setParams} />
+      <TriggerParams trigger={info} params={params} onChange={setParams} />
       <ErrorBox error={action.error} />
       <button type="submit" className="primary" disabled={action.busy}>
         Create webhook

@@ -1,4 +1,4 @@
-// Built-in flows: CRUD, runs, re-run; and the instance's SMTP settings for e-mail steps.
+// Built-in flows: CRUD, runs, re-run, a test run on a sample event; and the instance's SMTP settings for e-mail steps.
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -6,6 +6,7 @@ import { emailSettingsIn, emailSettingsView, putEmailSettings } from '../../flow
 import { getRun, insertRun, listFlows, listRuns, type RunRecord } from '../../flows/flows.sql.ts';
 import { flowIn, flowPatch } from '../../flows/model.ts';
 import { createFlow, patchFlow, removeFlow, requireFlow } from '../../flows/service.ts';
+import { sampleEvent } from '../../flows/sample-event.ts';
 import { initialSteps } from '../../flows/worker.ts';
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
 import { flowForViewer, seesCredentials } from '../viewer-redaction.ts';
@@ -129,6 +130,38 @@ export const flowRoutes = [
       await insertRun(services.db, run);
       services.flowWorker.wake();
       return accepted(runView(run), `${base.replace('{instanceId}', instanceId)}/${flow.id}/runs`);
+    },
+  }),
+  route({
+    method: 'post',
+    path: `${base}/{flowId}/test`,
+    operationId: 'TestFlow',
+    summary: 'Test a built-in flow',
+    description:
+      'Runs the flow once, now, on a sample event of its trigger: the newest stored event of that trigger in the ' +
+      'instance, or one made up from the trigger parameters. The steps really execute (messages are sent); the run ' +
+      'is not kept in the run history.',
+    tags: ['Flows'],
+    access: 'contributor',
+    responses: { 200: { description: "The test run: each step's status, output and error, and the event used." } },
+    handler: async ({ services, params }) => {
+      const flow = await requireFlow(services.db, params.instanceId as string, params.flowId as string);
+      const now = services.clock.now();
+      const sample = await sampleEvent(services.db, flow, now);
+      const run = await services.flowWorker.test({
+        id: newId('run'),
+        instanceId: flow.instanceId,
+        flowId: flow.id,
+        eventId: sample.envelope.id,
+        status: 'running',
+        startedAt: now.toISOString(),
+        finishedAt: null,
+        attempts: 0,
+        nextAttemptAt: null,
+        steps: initialSteps(flow),
+        envelope: sample.envelope,
+      });
+      return ok({ ...runView(run), eventSource: sample.source });
     },
   }),
   route({

@@ -11,6 +11,7 @@ import { measureRoutes } from './measures.ts';
 import { scheduleRoutes } from './schedule.ts';
 import { segmentRoutes } from './segments.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
+import { triggerRoutes } from './triggers.ts';
 import { statusReportRoutes } from './status-report.ts';
 import { unificationRoutes } from './unification.ts';
 import { systemRoutes } from './system.ts';
@@ -25,6 +26,7 @@ export const routes: Route[] = [
   ...measureRoutes,
   ...flowRoutes,
   ...subscriptionRoutes,
+  ...triggerRoutes,
   ...eventRoutes,
   ...entityRoutes,
   ...dataRoutes,

@@ -1,0 +1,122 @@
+// Testing a built-in flow (POST …/flows/{id}/test) and listing the triggers (GET …/triggers) through the HTTP API:
+// a test runs every step now on a sample event of the flow's trigger — made up from the trigger's parameters until a
+// real event exists, then the newest stored one — returns each step's output or error, retries nothing and is not
+// kept in the run history. Both engines.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { triggerNames } from '../src/events/index.ts';
+import { engines } from './support/engines.ts';
+import { runsOf } from './support/flows.ts';
+import { startReceiver } from './support/receiver.ts';
+import { ok, startTestServer } from './support/runtime.ts';
+
+const U = '/v1/instances/default';
+
+for (const engine of await engines()) {
+  describe(`flow test runs and the trigger list (${engine})`, () => {
+    test('the trigger list names every trigger of the catalog with its parameters', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        const list = (await ok(s, 'GET', `${U}/triggers`, undefined, 200)).value;
+        assert.deepEqual(
+          list.map((t: any) => t.name),
+          triggerNames,
+        );
+        const seg = list.find((t: any) => t.name === 'segment-threshold-crossed');
+        assert.equal(seg.summary, 'When a segment crosses a threshold');
+        assert.equal(seg.eventType, 'segment.threshold.crossed');
+        assert.deepEqual(
+          seg.parameters.map((p: any) => [p.name, p.type, p.required]),
+          [
+            ['segmentId', 'string', true],
+            ['threshold', 'number', true],
+            ['direction', 'string', false],
+            ['hysteresis', 'number', false],
+          ],
+        );
+        assert.deepEqual(seg.parameters[2].enum, ['above', 'below', 'both']);
+        const viewer = await ok(s, 'POST', `${U}/connections`, { name: 'v', role: 'viewer' });
+        assert.equal((await s.call('GET', `${U}/triggers`, { key: viewer.key })).status, 200);
+        assert.equal((await s.call('GET', `${U}/triggers`, { key: null })).status, 401);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    test('a test runs the steps on a made-up event, then on the newest stored one, and keeps no run', async () => {
+      const receiver = await startReceiver();
+      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      try {
+        s.importFile('crm.csv', 'id,name\n1,"Ann\n');
+        const ds = await ok(s, 'POST', `${U}/manage/datasources`, {
+          name: 'CRM',
+          kind: 'csv',
+          location: 'crm.csv',
+          owners: ['owner@example.com'],
+        });
+        const flow = await ok(s, 'POST', `${U}/flows`, {
+          name: 'Tell the team',
+          trigger: { type: 'datasource-refresh-failed', dataSourceId: ds.id },
+          steps: [
+            {
+              name: 'post',
+              type: 'http.request',
+              method: 'POST',
+              url: `${receiver.url}/hook`,
+              body: '{{ event.data.dataSourceName }} failed: {{ event.data.error.message }} ({{ event.data.owners }})',
+            },
+          ],
+        });
+        const made = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.equal(made.status, 'succeeded');
+        assert.equal(made.eventSource, 'made up');
+        assert.equal(made.event.type, 'datasource.refresh.failed');
+        assert.equal(made.event.data.dataSourceName, 'CRM');
+        assert.deepEqual(
+          made.steps.map((st: any) => [st.name, st.status, st.output.statusCode]),
+          [['post', 'succeeded', 200]],
+        );
+        const [first] = await receiver.waitFor(1);
+        assert.match(first!.body, /^CRM failed: .+ \(owner@example\.com\)$/);
+        assert.deepEqual((await ok(s, 'GET', `${U}/flows/${flow.id}/runs`, undefined, 200)).value, []);
+
+        // Another source's failure is not a sample for this flow, which watches CRM.
+        s.importFile('shop.csv', 'id,name\n1,"Bo\n');
+        const shop = await ok(s, 'POST', `${U}/manage/datasources`, {
+          name: 'Shop',
+          kind: 'csv',
+          location: 'shop.csv',
+        });
+        const other = await ok(s, 'POST', `${U}/manage/datasources/${shop.id}/refresh`, undefined, 202);
+        await s.waitForJob('default', other.id);
+        const still = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.equal(still.eventSource, 'made up');
+        assert.equal(still.event.data.dataSourceName, 'CRM');
+
+        // A real failure stores an event (and runs the flow); the next test uses that event.
+        const job = await ok(s, 'POST', `${U}/manage/datasources/${ds.id}/refresh`, undefined, 202);
+        await s.waitForJob('default', job.id);
+        const runs = await runsOf(s, flow.id, (r) => r.length === 1 && r[0].status !== 'running');
+        const stored = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.equal(stored.eventSource, 'stored');
+        assert.equal(stored.eventId, runs[0].eventId);
+        assert.match(stored.event.data.error.message, /line/);
+        assert.equal((await ok(s, 'GET', `${U}/flows/${flow.id}/runs`, undefined, 200)).value.length, 1);
+
+        // A failing step ends the test at once with its error.
+        receiver.respond = () => ({ status: 500, body: 'down' });
+        const failed = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.equal(failed.status, 'failed');
+        assert.equal(failed.steps[0].status, 'failed');
+        assert.match(failed.steps[0].error.message, /answered 500/);
+
+        const viewer = await ok(s, 'POST', `${U}/connections`, { name: 'v', role: 'viewer' });
+        assert.equal((await s.call('POST', `${U}/flows/${flow.id}/test`, { key: viewer.key })).status, 403);
+        assert.equal((await s.call('POST', `${U}/flows/flow_nope/test`)).status, 404);
+      } finally {
+        await s.stop();
+        await receiver.close();
+      }
+    });
+  });
+}
