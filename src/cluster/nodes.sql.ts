@@ -87,3 +87,8 @@ export async function listNodes(db: Db): Promise<NodeView[]> {
     leaseUntil: r.lease_until,
   }));
 }
+
+/** Records how far a node has synced published snapshots (files of versions replaced before that may go). */
+export async function setSnapshotsSynced(db: Db, id: string, at: string): Promise<void> {
+  await db.run('UPDATE nodes SET snapshots_synced_at = ? WHERE id = ?', [at, id]);
+}

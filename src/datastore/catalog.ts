@@ -46,7 +46,55 @@ export async function nextVersion(db: Db, instanceId: string, name: string): Pro
   return (r ? Number(r.version) : 0) + 1;
 }
 
-/** Publishes staged tables; returns the physical tables they replace, for the caller to drop after commit. */
+/** The instance's snapshot version: bumped by every transaction that publishes or unpublishes an entity. */
+export async function snapshotVersion(db: Db, instanceId: string): Promise<number> {
+  const r = await db.get<{ version: number }>('SELECT version FROM snapshots WHERE instance_id = ?', [instanceId]);
+  return r ? Number(r.version) : 0;
+}
+
+/** Snapshot versions of every instance that has published something. */
+export async function snapshotVersions(db: Db): Promise<Map<string, number>> {
+  const rows = await db.all<{ instance_id: string; version: number }>('SELECT instance_id, version FROM snapshots');
+  return new Map(rows.map((r) => [r.instance_id, Number(r.version)]));
+}
+
+/** Bumps the snapshot version and queues the files of replaced versions for removal after the grace period. */
+async function recordChange(tx: Db, instanceId: string, replaced: string[], now: string): Promise<void> {
+  await tx.run(
+    `INSERT INTO snapshots (instance_id, version, published_at) VALUES (?, 1, ?)
+     ON CONFLICT (instance_id) DO UPDATE SET version = snapshots.version + 1, published_at = excluded.published_at`,
+    [instanceId, now],
+  );
+  for (const physical of replaced)
+    await tx.run(
+      `INSERT INTO snapshot_garbage (instance_id, physical, replaced_at) VALUES (?, ?, ?)
+       ON CONFLICT (instance_id, physical) DO UPDATE SET replaced_at = excluded.replaced_at`,
+      [instanceId, physical, now],
+    );
+}
+
+/** Versions replaced before `before` whose files may go: every live node has synced past them. Removes them from
+ * the queue and returns them. */
+export async function takeSnapshotGarbage(
+  db: Db,
+  opts: { before: string; now: string },
+): Promise<Array<{ instanceId: string; physical: string }>> {
+  const rows = await db.all<{ instance_id: string; physical: string }>(
+    `SELECT instance_id, physical FROM snapshot_garbage WHERE replaced_at < ?
+       AND NOT EXISTS (SELECT 1 FROM entities e
+         WHERE e.instance_id = snapshot_garbage.instance_id AND e.physical = snapshot_garbage.physical)
+       AND NOT EXISTS (SELECT 1 FROM nodes n WHERE n.lease_until >= ?
+         AND (n.snapshots_synced_at IS NULL OR n.snapshots_synced_at <= snapshot_garbage.replaced_at))
+     ORDER BY replaced_at LIMIT 1000`,
+    [opts.before, opts.now],
+  );
+  for (const r of rows)
+    await db.run('DELETE FROM snapshot_garbage WHERE instance_id = ? AND physical = ?', [r.instance_id, r.physical]);
+  return rows.map((r) => ({ instanceId: r.instance_id, physical: r.physical }));
+}
+
+/** Publishes staged versions (their files already written to the shared directory by exportVersion); returns the
+ * physical tables they replace, for the caller to drop after commit. */
 export async function publishEntities(
   tx: Db,
   instanceId: string,
@@ -80,16 +128,23 @@ export async function publishEntities(
       ],
     );
   }
+  await recordChange(tx, instanceId, replaced, opts.now.toISOString());
   return replaced;
 }
 
 /** Removes an entity from the catalog (its data source was deleted); returns its physical table. */
-export async function unpublishEntity(tx: Db, instanceId: string, name: string): Promise<string | undefined> {
+export async function unpublishEntity(
+  tx: Db,
+  instanceId: string,
+  name: string,
+  now: Date,
+): Promise<string | undefined> {
   const old = await tx.get<{ physical: string }>('SELECT physical FROM entities WHERE instance_id = ? AND name = ?', [
     instanceId,
     name,
   ]);
   await tx.run('DELETE FROM entities WHERE instance_id = ? AND name = ?', [instanceId, name]);
+  if (old) await recordChange(tx, instanceId, [old.physical], now.toISOString());
   return old?.physical;
 }
 

@@ -3,3 +3,5 @@ export * from './engine.ts';
 export * from './schema.ts';
 export * from './catalog.ts';
 export * from './key-order.ts';
+export * from './snapshot-files.ts';
+export * from './snapshot-follower.ts';

@@ -2,7 +2,6 @@
 // system administrator's key; it is not part of the /v1 API (no rate limit, not in the API descriptions).
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
-import { feedSnapshotVersions } from '../metrics/index.ts';
 import { hashKey, principalByKeyHash } from '../tenancy/index.ts';
 import type { Services } from './services.ts';
 
@@ -33,7 +32,9 @@ export function mountMetrics(app: Hono, services: Services): void {
         },
         401,
       );
-    await feedSnapshotVersions(services.db, services.metrics, services.nodeId);
+    // The snapshot version this node serves (it loads newer ones from the shared directory as they are published).
+    for (const [instanceId, version] of Object.entries(services.snapshots.servedVersions()))
+      services.metrics.snapshotVersion(services.nodeId, instanceId, version);
     const body = await services.metrics.registry.metrics();
     return c.body(body, 200, { 'content-type': services.metrics.registry.contentType });
   });

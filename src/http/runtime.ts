@@ -1,7 +1,7 @@
 // Wiring: opens the stores, builds the services, starts the workers and the HTTP server; stops them in order.
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
-import { createNodeMembership, nodeIdOf } from '../cluster/index.ts';
+import { createNodeMembership, nodeIdOf, setSnapshotsSynced } from '../cluster/index.ts';
 import type { Config } from '../config/index.ts';
 import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
@@ -21,7 +21,12 @@ import { flowSink } from '../flows/sink.ts';
 import { StepError } from '../flows/steps/index.ts';
 import { createFlowWorker } from '../flows/worker.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { createDataStore } from '../datastore/index.ts';
+import {
+  createDataStore,
+  createSnapshotFollower,
+  removeVersionFiles,
+  takeSnapshotGarbage,
+} from '../datastore/index.ts';
 import { defaultTop } from '../datastore/odata/index.ts';
 import { createOutbox } from '../events/index.ts';
 import { checkMeasureDimension, evaluationOrder, listMeasures, listSegments } from '../insights/index.ts';
@@ -71,7 +76,17 @@ export async function createServices(
     databaseUrl: config.databaseUrl,
     ...(opts.schema ? { schema: opts.schema } : {}),
   });
-  const dataStore = createDataStore({ dir: path.join(config.dataDir, 'data'), memoryLimit: config.duckdbMemoryLimit });
+  const local = createDataStore({ dir: path.join(config.dataDir, 'data'), memoryLimit: config.duckdbMemoryLimit });
+  const snapshotsDir = path.join(config.sharedDir, 'snapshots');
+  const snapshots = createSnapshotFollower({
+    db,
+    local,
+    snapshotsDir,
+    log,
+    reportSynced: (at) => setSnapshotsSynced(db, nodeId, at),
+  });
+  // Reads and jobs go through the follower: an instance is brought up to its newest published snapshot first.
+  const dataStore = snapshots.dataStore;
   const metrics = createMetrics({ db, node: nodeId, now: () => clock.now() });
   const allowList = parseAllowedTargets(config.allowedTargets);
   const sender = createHttpSender({ allowList });
@@ -97,11 +112,11 @@ export async function createServices(
     clock,
     log,
     executors: {
-      ingestion: ingestionTask({ dataStore, ...sources, maxJsonDepth: config.jsonMaxDepth }),
+      ingestion: ingestionTask({ dataStore: local, ...sources, maxJsonDepth: config.jsonMaxDepth, snapshotsDir }),
       unification: unificationTask(),
       segment: segmentTask({ retentionDays: config.changesRetentionDays, publicUrl: () => links.base }),
       measure: measureTask(),
-      publish: publishTask({ dataStore }),
+      publish: publishTask({ dataStore: local, snapshotsDir }),
     },
     onJobFinished: async (tx: typeof db, job: Job) => {
       tx.afterCommit(() => metrics.jobFinished(job));
@@ -116,7 +131,17 @@ export async function createServices(
     id: nodeId,
     leaseMs: config.nodeLeaseMs,
     address: `${config.host}:${config.port}`,
-    sweeps: [(scope) => endInterruptedJobs(jobDeps, scope), (scope) => expireLostClaims(db, scope)],
+    sweeps: [
+      (scope) => endInterruptedJobs(jobDeps, scope),
+      (scope) => expireLostClaims(db, scope),
+      async (scope) => {
+        // Files of replaced versions, once every live node has synced past them and a grace period has passed.
+        const before = new Date(Date.parse(scope.now) - 2 * config.nodeLeaseMs).toISOString();
+        const gone = await takeSnapshotGarbage(db, { before, now: scope.now });
+        for (const g of gone) removeVersionFiles(snapshotsDir, g.instanceId, [g.physical]);
+        return 0;
+      },
+    ],
   });
   const jobs = {
     db,
@@ -181,6 +206,7 @@ export async function createServices(
     log,
     outbox,
     node,
+    snapshots,
     runner,
     scheduler,
     jobs,
@@ -212,6 +238,7 @@ export async function startRuntime(
   const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey, serverKey: services.secretKey });
   await services.node.start();
   await dropStagedTables(services);
+  services.snapshots.start();
   services.runner.start();
   services.scheduler.start();
   services.flowWorker.start();
@@ -245,6 +272,7 @@ export async function startRuntime(
       await services.runner.stop();
       await services.flowWorker.stop();
       await services.deliveryWorker.stop();
+      await services.snapshots.stop();
       await services.node.stop();
       await services.sender.close();
       await services.dataStore.close();

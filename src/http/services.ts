@@ -4,7 +4,7 @@ import type { Config } from '../config/index.ts';
 import type { RateLimiter } from '../connector/rate-limit.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/log.ts';
-import type { DataStore } from '../datastore/index.ts';
+import type { DataStore, SnapshotFollower } from '../datastore/index.ts';
 import type { Outbox } from '../events/index.ts';
 import type { JobRunner, JobServiceDeps, Scheduler } from '../jobs/index.ts';
 import type { HttpSender } from '../delivery/http-sender.ts';
@@ -25,6 +25,8 @@ export interface Services {
   outbox: Outbox;
   /** This node: its id, its lease, the sweeper of other nodes' lost work. */
   node: NodeMembership;
+  /** Keeps this node's local copies up to the newest published snapshots (the snapshot version it serves). */
+  snapshots: SnapshotFollower;
   runner: JobRunner;
   scheduler: Scheduler;
   jobs: JobServiceDeps;

@@ -160,11 +160,3 @@ async function pendingDeliveries(db: Db): Promise<{ count: number; oldest: strin
   );
   return { count: Number(r?.n ?? 0), oldest: r?.oldest ?? null };
 }
-
-/** The newest published version per instance, as this node serves it from the catalog. */
-export async function feedSnapshotVersions(db: Db, metrics: Metrics, node: string): Promise<void> {
-  const rows = await db.all<{ instance_id: string; v: number }>(
-    'SELECT instance_id, MAX(version) AS v FROM entities GROUP BY instance_id',
-  );
-  for (const r of rows) metrics.snapshotVersion(node, r.instance_id, Number(r.v));
-}

@@ -8,6 +8,7 @@ import m0004 from './migrations/0004_delivery_rounds.ts';
 import m0007 from './migrations/0007_flow_run_envelope.ts';
 import m0013 from './migrations/0013_nodes.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
+import m0033 from './migrations/0033_snapshots.ts';
 
 export const migrations = [
   { version: 1, name: 'foundation', sql: m0001 },
@@ -17,6 +18,7 @@ export const migrations = [
   { version: 7, name: 'flow_run_envelope', sql: m0007 },
   { version: 13, name: 'nodes', sql: m0013 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
+  { version: 33, name: 'snapshots', sql: m0033 },
 ];
 
 export async function migrate(db: Db): Promise<number> {

@@ -120,7 +120,7 @@ export const dataSourceRoutes = [
       const instanceId = params.instanceId as string;
       const table = await services.db.tx(async (tx) => {
         const ds = await removeDataSource(tx, instanceId, params.dataSourceId as string);
-        return unpublishEntity(tx, instanceId, ds.entity);
+        return unpublishEntity(tx, instanceId, ds.entity, services.clock.now());
       });
       if (table) {
         const data = await services.dataStore.instance(instanceId);

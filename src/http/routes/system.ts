@@ -27,7 +27,7 @@ export const systemRoutes = [
       200: {
         description:
           'The server is up and its stores answer; `node` names this node and the end of its lease (other nodes take ' +
-          'its work over once the lease has expired).',
+          'its work over once the lease has expired); `snapshots` the snapshot version it serves, per instance.',
       },
     },
     handler: async ({ services }) => {
@@ -37,6 +37,7 @@ export const systemRoutes = [
         store: services.db.dialect,
         time: services.clock.now().toISOString(),
         node: { id: services.node.id, leaseUntil: services.node.leaseUntil(), leaseMs: services.node.leaseMs },
+        snapshots: services.snapshots.servedVersions(),
       });
     },
   }),

@@ -1,9 +1,16 @@
-// The ingestion task: load one data source into a new table version, then — in the transaction that ends the task —
-// publish it, record the data source's last refresh, and emit datasource.refresh.succeeded or .failed.
+// The ingestion task: load one data source into a new table version and write it to the shared directory, then — in
+// the transaction that ends the task — publish it, record the data source's last refresh, and emit datasource.refresh.succeeded or .failed.
 import { mkdirSync } from 'node:fs';
 import type { AllowList } from '../../core/address-policy.ts';
 import type { DataStore, PublishedEntity } from '../../datastore/index.ts';
-import { dropEntityVersion, getEntity, nextVersion, physicalName, publishEntities } from '../../datastore/index.ts';
+import {
+  dropEntityVersion,
+  exportVersion,
+  getEntity,
+  nextVersion,
+  physicalName,
+  publishEntities,
+} from '../../datastore/index.ts';
 import { TaskError } from '../../core/errors.ts';
 import type { LastRefresh } from '../../sources/index.ts';
 import {
@@ -25,6 +32,8 @@ export interface IngestionDeps {
   secretKey: Buffer;
   /** Deepest nesting accepted in JSON and NDJSON (INSIGHTFLOW_JSON_MAX_DEPTH). */
   maxJsonDepth: number;
+  /** `<shared dir>/snapshots`: where the new version is written before it is published. */
+  snapshotsDir: string;
 }
 
 export function ingestionTask(deps: IngestionDeps): TaskExecutor {
@@ -43,7 +52,7 @@ export function ingestionTask(deps: IngestionDeps): TaskExecutor {
       mkdirSync(deps.tempDir, { recursive: true });
       const r = await ctx.data.write(async (conn) => {
         try {
-          return await loadDataSource(
+          const loaded = await loadDataSource(
             conn,
             openSecrets(deps.secretKey, ds),
             { table, previous, mark: ds.highWaterMark },
@@ -55,6 +64,8 @@ export function ingestionTask(deps: IngestionDeps): TaskExecutor {
               isCanceled: ctx.isCanceled,
             },
           );
+          await exportVersion(conn, { snapshotsDir: deps.snapshotsDir, instanceId: ctx.instanceId, table });
+          return loaded;
         } catch (err) {
           await dropEntityVersion(conn, table);
           throw err;
