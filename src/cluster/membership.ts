@@ -83,8 +83,8 @@ export function createNodeMembership(deps: NodeMembershipDeps): NodeMembership {
   const sweepOnce = async (): Promise<number> => {
     const out = await deps.db.withLock('sweep', async () => {
       const now = deps.clock.now().toISOString();
-      const n = await runSweeps({ now, self: null, everyone: false });
-      const gone = await forgetExpiredNodes(deps.db, now);
+      const n = await runSweeps({ now, node: deps.id, restarting: false, everyone: false });
+      const gone = await forgetExpiredNodes(deps.db, { now, node: deps.id });
       if (gone.length) deps.log.warn('nodes whose lease expired were swept', { nodes: gone, items: n });
       return n;
     });
@@ -121,7 +121,8 @@ export function createNodeMembership(deps: NodeMembershipDeps): NodeMembership {
       leaseUntil = await registerNode(deps.db, { id: deps.id, address: deps.address, now, leaseMs: deps.leaseMs });
       const ended = await runSweeps({
         now: now.toISOString(),
-        self: deps.id,
+        node: deps.id,
+        restarting: true,
         everyone: deps.db.dialect === 'sqlite',
       });
       if (ended) deps.log.warn('work interrupted by this node stopping was ended', { node: deps.id, items: ended });

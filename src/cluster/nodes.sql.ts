@@ -23,20 +23,23 @@ interface Row {
 export interface SweepScope {
   /** Now, ISO 8601: a lease that ends before it has expired. */
   now: string;
-  /** This node at its start: its own earlier work is lost at once (it restarted), whatever its lease says. */
-  self: string | null;
+  /** The node sweeping. */
+  node: string;
+  /** The sweeping node has just started: its own earlier work is lost at once (it restarted), whatever its lease
+   * says. Otherwise a node never counts itself lost (a late heartbeat of its own is no reason to end its work). */
+  restarting: boolean;
   /** Every holder is lost (SQLite at start: one process owns the store, so any claim is a stopped run's). */
   everyone: boolean;
 }
 
 /** SQL condition (with its parameters) true when the node named by `column` has lost its work under `scope`: it is
- * this node restarting, has no row, or its lease expired. A NULL holder is left to the caller. */
+ * this node restarting, or another node with no row or an expired lease. A NULL holder is left to the caller. */
 export function lostHolder(column: string, scope: SweepScope): { sql: string; params: SqlValue[] } {
   if (scope.everyone) return { sql: '1 = 1', params: [] };
-  return {
-    sql: `(${column} = ? OR NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = ${column} AND n.lease_until >= ?))`,
-    params: [scope.self ?? '', scope.now],
-  };
+  const gone = `NOT EXISTS (SELECT 1 FROM nodes n WHERE n.id = ${column} AND n.lease_until >= ?)`;
+  return scope.restarting
+    ? { sql: `(${column} = ? OR ${gone})`, params: [scope.node, scope.now] }
+    : { sql: `(${column} <> ? AND ${gone})`, params: [scope.node, scope.now] };
 }
 
 export async function registerNode(
@@ -65,10 +68,13 @@ export async function renewLease(db: Db, n: { id: string; now: Date; leaseMs: nu
   return r.changes === 1 ? until : undefined;
 }
 
-/** Removes the rows of nodes whose lease expired before `now` (after their work was swept); returns their ids. */
-export async function forgetExpiredNodes(db: Db, now: string): Promise<string[]> {
-  const rows = await db.all<{ id: string }>('SELECT id FROM nodes WHERE lease_until < ?', [now]);
-  if (rows.length > 0) await db.run('DELETE FROM nodes WHERE lease_until < ?', [now]);
+/** Removes the rows of other nodes whose lease expired before `now` (after their work was swept); returns their ids. */
+export async function forgetExpiredNodes(db: Db, opts: { now: string; node: string }): Promise<string[]> {
+  const rows = await db.all<{ id: string }>('SELECT id FROM nodes WHERE lease_until < ? AND id <> ?', [
+    opts.now,
+    opts.node,
+  ]);
+  for (const r of rows) await db.run('DELETE FROM nodes WHERE id = ? AND lease_until < ?', [r.id, opts.now]);
   return rows.map((r) => r.id);
 }
 
