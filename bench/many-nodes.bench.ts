@@ -1,4 +1,4 @@
-// Many nodes (SPEC §10, ADR 0008). (1) The snapshot seam on 1 M rows in DuckDB: publishing a version as Parquet next
+// Many nodes (SPEC §10, ADR 0009). (1) The snapshot seam on 1 M rows in DuckDB: publishing a version as Parquet next
 // to writing the DuckDB table (baseline), loading it on another node, and a page at depth 900,000 on the loaded copy,
 // on the Parquet read in place and on the original table (baseline). (2) Three real server processes on one
 // PostgreSQL and one shared directory: the first page on another node right after a 1 M-row refresh ended, signed

@@ -40,14 +40,17 @@ export async function exportVersion(
       'SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?) AND regexp_matches(table_name, ?) ORDER BY 1',
       [`${name}__`, backingPattern],
     );
-    const tables = [...(views.length ? [] : [name]), ...backing.map((r) => r.table_name as string)];
+    // A view over backing tables of its own version travels as those tables and its definition; a view over anything
+    // else (SegmentMembershipChanges reads a log shared by all versions) travels as its rows, a table elsewhere.
+    const asView = views.length > 0 && backing.length > 0;
+    const tables = [...(asView ? [] : [name]), ...backing.map((r) => r.table_name as string)];
     const parts = tables.map((table, i) => ({ table, file: `part${i}.parquet` }));
     for (const p of parts)
       await conn.run(
         `COPY (SELECT * FROM ${quoteIdent(p.table)}) TO ${sqlString(path.join(tmp, p.file))}
          (FORMAT parquet, ROW_GROUP_SIZE ${rowGroupSize})`,
       );
-    const manifest: Manifest = { parts, view: views.length ? (views[0]!.sql as string) : null };
+    const manifest: Manifest = { parts, view: asView ? (views[0]!.sql as string) : null };
     writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
     // A folder left by a job that exported this version number and was not published (one job per instance runs
     // at a time, so nothing reads it).
