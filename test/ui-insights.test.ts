@@ -368,6 +368,10 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await runAll(server, { mustSucceed: true });
     const evaluated = await ok(server, 'GET', `${U}/manage/segments/${saved.id}`, undefined, 200);
     assert.equal(evaluated.memberCount, both.count);
+    // Opened again from its URL, the saved segment shows its conditions in the builder.
+    await page.reload();
+    assert.equal(await builder.getByLabel('Condition 1.2 value').inputValue(), '200');
+    assert.equal(await builder.getByLabel('Condition 1.1 attribute').inputValue(), 'Country');
 
     // Something the builder cannot show stays editable as text.
     await query.fill('ShopOrders/any(o: o.amount gt 10)');

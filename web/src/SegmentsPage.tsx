@@ -174,12 +174,17 @@ function SegmentEditor({
           <input value={description} onChange={(e) => setDescription(e.target.value)} />
         </Field>
         <h2>Conditions</h2>
-        <SegmentBuilder
-          attributes={schema.data?.attributes ?? []}
-          segments={(schema.data?.segments ?? []).filter((n) => n !== segment.name)}
-          query={query}
-          onChange={setQuery}
-        />
+        {/* The builder reads the query once the attributes are known, so a saved segment opens in it. */}
+        {schema.data ? (
+          <SegmentBuilder
+            attributes={schema.data.attributes}
+            segments={schema.data.segments.filter((n) => n !== segment.name)}
+            query={query}
+            onChange={setQuery}
+          />
+        ) : (
+          <Progress label="Loading the attributes" />
+        )}
         <Field
           label="Query (OData)"
           hint="Written by the conditions above; you may edit it. IsMemberOfSegment('name') and any/all are allowed."
