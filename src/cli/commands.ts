@@ -1,5 +1,8 @@
 // CLI subcommands: refresh (with a progress display), status, keys create.
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { insertAudit, summarize } from '../audit/index.ts';
+import { newId } from '../core/ids.ts';
 import type { Config } from '../config/index.ts';
 import type { Job, Task } from '../jobs/index.ts';
 import type { DataSource } from '../sources/index.ts';
@@ -119,12 +122,27 @@ export async function keysCommand(config: Readonly<Config>, argv: string[], out:
   try {
     if (!(await getInstance(db, values.instance)))
       throw new CliError(`no instance "${values.instance}" (start the server once to create "default")`);
-    const { connection, key } = await createConnection(db, systemClock, {
-      instanceId: values.instance,
-      name: values.name,
-      role: values.role as Role,
-      rateLimit,
-      serverKey: resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }),
+    const { connection, key } = await db.tx(async (tx) => {
+      const made = await createConnection(tx, systemClock, {
+        instanceId: values.instance,
+        name: values.name,
+        role: values.role as Role,
+        rateLimit,
+        serverKey: resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }),
+      });
+      await insertAudit(tx, [
+        {
+          id: newId('aud'),
+          instanceId: values.instance,
+          at: made.connection.createdAt,
+          actor: { type: 'cli', id: os.userInfo().username },
+          action: 'CreateConnection',
+          target: { type: 'connection', id: made.connection.id },
+          summary: summarize('Create a connection (insightflow keys create)', { name: values.name, role: values.role }),
+          requestId: null,
+        },
+      ]);
+      return made;
     });
     out(`created connection ${connection.id} (${connection.role} on ${values.instance}); its key, shown only now:`);
     out(key);

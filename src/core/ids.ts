@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 
 export type IdPrefix =
-  'inst' | 'conn' | 'ds' | 'job' | 'task' | 'evt' | 'sub' | 'dlv' | 'seg' | 'msr' | 'flow' | 'run' | 'req' | 'rt';
+  'inst' | 'conn' | 'ds' | 'job' | 'task' | 'evt' | 'sub' | 'dlv' | 'seg' | 'msr' | 'flow' | 'run' | 'req' | 'rt' | 'aud' | 'mbr' | 'ses';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

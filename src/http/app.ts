@@ -14,6 +14,7 @@ import {
 } from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
+import { isAudited, runAudited } from './audit-seam.ts';
 import { mountMetrics } from './metrics-endpoint.ts';
 import type { Services } from './services.ts';
 import { serveWebUi } from './static.ts';
@@ -110,17 +111,8 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       const query = parseQuery(r, c);
       const body = await parseBody(services, r, c);
       const base = baseUrlOf(resolveBase, c);
-      const reply = await r.handler({
-        params,
-        query,
-        body,
-        principal,
-        services,
-        requestId,
-        base,
-        url: externalUrl(base, c),
-        hono: c,
-      });
+      const ctx = { params, query, body, principal, services, requestId, base, url: externalUrl(base, c), hono: c };
+      const reply = isAudited(r) ? await runAudited(services.db, r, ctx, () => r.handler(ctx)) : await r.handler(ctx);
       if (reply instanceof Response) return reply;
       return send(c, reply, base);
     });

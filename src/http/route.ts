@@ -32,6 +32,9 @@ export interface Reply {
 export interface Route<B = unknown, Q = unknown> extends Omit<Operation, 'body' | 'query'> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
+  /** false: not recorded in the audit log (data, not configuration: real-time items; a mailed report). Default: every
+   * call that is not a GET is recorded (src/http/audit-seam.ts). */
+  audit?: false;
   /** A request without an API key may still act as a connection when this names one (a signed page link); it
    * throws when the request carries a credential that is not valid. */
   keylessConnection?: (services: Services, c: Context) => string | undefined;

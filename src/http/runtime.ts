@@ -6,7 +6,8 @@ import type { Config } from '../config/index.ts';
 import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { AppError } from '../core/errors.ts';
+import { pruneAudit } from '../audit/index.ts';
+import { AppError, errorInfo } from '../core/errors.ts';
 import { resolveSecretKey } from '../core/secrets.ts';
 import { parseAllowedTargets } from '../core/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
@@ -239,6 +240,13 @@ export async function startRuntime(
   await services.node.start();
   await dropStagedTables(services);
   services.snapshots.start();
+  const pruneAuditLog = () =>
+    pruneAudit(db, new Date(services.clock.now().getTime() - config.auditRetentionDays * 86_400_000)).catch(
+      (err: unknown) => log.warn('pruning the audit log failed', errorInfo(err)),
+    );
+  await pruneAuditLog();
+  const pruneTimer = setInterval(() => void pruneAuditLog(), 6 * 3_600_000);
+  pruneTimer.unref();
   services.runner.start();
   services.scheduler.start();
   services.flowWorker.start();
@@ -268,6 +276,7 @@ export async function startRuntime(
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await demo;
+      clearInterval(pruneTimer);
       await services.scheduler.stop();
       await services.runner.stop();
       await services.flowWorker.stop();

@@ -9,6 +9,7 @@ import m0007 from './migrations/0007_flow_run_envelope.ts';
 import m0013 from './migrations/0013_nodes.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
+import m0018 from './migrations/0018_audit.ts';
 
 export const migrations = [
   { version: 1, name: 'foundation', sql: m0001 },
@@ -19,6 +20,7 @@ export const migrations = [
   { version: 13, name: 'nodes', sql: m0013 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
   { version: 33, name: 'snapshots', sql: m0033 },
+  { version: 18, name: 'audit', sql: m0018 },
 ];
 
 export async function migrate(db: Db): Promise<number> {

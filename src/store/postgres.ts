@@ -1,5 +1,8 @@
 // PostgreSQL adapter over pg. `?` placeholders are numbered ($1, $2 …); BIGINT and NUMERIC come back as numbers.
-// A transaction holds one pooled client; withLock uses a session advisory lock on a dedicated client.
+// A transaction holds one pooled client; withLock uses a session advisory lock on a dedicated client. Code running
+// inside a transaction's callback joins it even through the pool handle (an ambient transaction, tracked with
+// AsyncLocalStorage; see sqlite.ts).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { Db, SqlValue } from './db.ts';
 
@@ -40,26 +43,37 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   });
   pool.on('error', () => undefined);
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  const ambient = new AsyncLocalStorage<{ open: boolean; tx: Db }>();
+  const current = (inTx: boolean): Db | undefined => {
+    if (inTx) return undefined;
+    const a = ambient.getStore();
+    return a?.open ? a.tx : undefined;
+  };
   const make = (q: Queryable, inTx: boolean, pending: Array<() => void> = []): Db => {
     const self: Db = {
       dialect: 'postgres',
-      all: async <T>(sql: string, params: SqlValue[] = []) => (await q.query(number(sql), params)).rows as T[],
+      all: async <T>(sql: string, params: SqlValue[] = []) =>
+        current(inTx)?.all<T>(sql, params) ?? ((await q.query(number(sql), params)).rows as T[]),
       get: async <T>(sql: string, params: SqlValue[] = []) =>
-        (await q.query(number(sql), params)).rows[0] as T | undefined,
-      run: async (sql: string, params: SqlValue[] = []) => ({
-        changes: (await q.query(number(sql), params)).rowCount ?? 0,
-      }),
+        current(inTx)?.get<T>(sql, params) ?? ((await q.query(number(sql), params)).rows[0] as T | undefined),
+      run: async (sql: string, params: SqlValue[] = []) =>
+        current(inTx)?.run(sql, params) ?? { changes: (await q.query(number(sql), params)).rowCount ?? 0 },
       tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
         if (inTx) return fn(self);
+        const joined = current(inTx);
+        if (joined) return fn(joined);
         const client = await pool.connect();
+        const after: Array<() => void> = [];
+        const state = { open: true, tx: make(client, true, after) };
         try {
           await client.query('BEGIN');
-          const after: Array<() => void> = [];
-          const out = await fn(make(client, true, after));
+          const out = await ambient.run(state, () => fn(state.tx));
+          state.open = false;
           await client.query('COMMIT');
           for (const f of after) f();
           return out;
         } catch (err) {
+          state.open = false;
           await client.query('ROLLBACK').catch(() => undefined);
           throw err;
         } finally {
@@ -81,7 +95,9 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         }
       },
       afterCommit: (f) => {
-        if (inTx) pending.push(f);
+        const joined = current(inTx);
+        if (joined) joined.afterCommit(f);
+        else if (inTx) pending.push(f);
         else f();
       },
       close: async () => {

@@ -1,5 +1,9 @@
 // SQLite adapter over node:sqlite. One connection in WAL mode; statements are synchronous, so a promise-chain lock
-// keeps an open transaction from interleaving with other callers' statements.
+// keeps an open transaction from interleaving with other callers' statements. Code running inside a transaction's
+// callback joins that transaction even when it uses the outer handle (an ambient transaction, tracked with
+// AsyncLocalStorage): a request handler wrapped in one transaction (the audit seam, src/http/audit-seam.ts) then
+// commits its change and its audit row together, whatever service handles it calls.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Db, SqlValue } from './db.ts';
@@ -34,31 +38,36 @@ export function openSqlite(file: string): Db {
     return result;
   };
   let pending: Array<() => void> = [];
+  const ambient = new AsyncLocalStorage<{ open: boolean }>();
+  const joined = (inTx: boolean): boolean => inTx || ambient.getStore()?.open === true;
   const direct = (inTx: boolean): Db => ({
     dialect: 'sqlite',
     all: async <T>(sql: string, params: SqlValue[] = []) =>
-      inTx ? (prepare(sql).all(...params) as T[]) : exclusive(async () => prepare(sql).all(...params) as T[]),
+      joined(inTx) ? (prepare(sql).all(...params) as T[]) : exclusive(async () => prepare(sql).all(...params) as T[]),
     get: async <T>(sql: string, params: SqlValue[] = []) =>
-      inTx
+      joined(inTx)
         ? (prepare(sql).get(...params) as T | undefined)
         : exclusive(async () => prepare(sql).get(...params) as T | undefined),
     run: async (sql: string, params: SqlValue[] = []) => {
       const exec = () => ({ changes: Number(prepare(sql).run(...params).changes) });
-      return inTx ? exec() : exclusive(async () => exec());
+      return joined(inTx) ? exec() : exclusive(async () => exec());
     },
     tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
-      if (inTx) return fn(inner);
+      if (joined(inTx)) return fn(inner);
       return exclusive(async () => {
         db.exec('BEGIN IMMEDIATE');
         pending = [];
+        const state = { open: true };
         try {
-          const out = await fn(inner);
+          const out = await ambient.run(state, () => fn(inner));
+          state.open = false;
           db.exec('COMMIT');
           const run = pending;
           pending = [];
           for (const f of run) f();
           return out;
         } catch (err) {
+          state.open = false;
           db.exec('ROLLBACK');
           pending = [];
           throw err;
@@ -75,7 +84,7 @@ export function openSqlite(file: string): Db {
       }
     },
     afterCommit: (f) => {
-      if (inTx) pending.push(f);
+      if (joined(inTx)) pending.push(f);
       else f();
     },
     close: async () => {

@@ -13,6 +13,8 @@ export interface Principal {
   role: Role;
   systemAdmin: boolean;
   rateLimit: number | null;
+  /** Set when a person signed in through OpenID Connect acts (the connection id is then their session's id). */
+  user?: { id: string; email: string; name?: string };
 }
 
 /** True when the principal may act on `instanceId` with at least `role`. */

@@ -125,6 +125,7 @@ export const dataRoutes = [
     method: 'post',
     path: base,
     operationId: 'CreateItem',
+    audit: false,
     summary: 'Create item',
     description:
       'Adds a real-time record to an entity; reads include it until validUntil. Values are checked against the ' +
@@ -161,6 +162,7 @@ export const dataRoutes = [
     method: 'patch',
     path: '/v1/instances/{instanceId}/data/Customer/{key}',
     operationId: 'UpdateItem',
+    audit: false,
     summary: 'Update item',
     description:
       'Sets real-time values of profile fields; reads of the profile show them until validUntil. The profile ' +

@@ -1,5 +1,6 @@
 // Every route of the API, in the order they appear in the API descriptions.
 import type { Route } from '../route.ts';
+import { auditRoutes } from './audit.ts';
 import { describingRoutes } from './connector.ts';
 import { dataRoutes } from './data.ts';
 import { dataSourceRoutes } from './datasources.ts';
@@ -18,6 +19,7 @@ import { systemRoutes } from './system.ts';
 
 export const routes: Route[] = [
   ...systemRoutes,
+  ...auditRoutes,
   ...dataSourceRoutes,
   ...jobRoutes,
   ...scheduleRoutes,

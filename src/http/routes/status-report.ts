@@ -8,6 +8,7 @@ export const statusReportRoutes = [
     method: 'post',
     path: '/v1/instances/{instanceId}/statusreport',
     operationId: 'SendStatusReport',
+    audit: false,
     summary: 'Sends the status report',
     description: 'Returns the latest job and the latest status of every task of the instance.',
     tags: ['Jobs'],
