@@ -3,7 +3,23 @@
 import { randomBytes } from 'node:crypto';
 
 export type IdPrefix =
-  'inst' | 'conn' | 'ds' | 'job' | 'task' | 'evt' | 'sub' | 'dlv' | 'seg' | 'msr' | 'flow' | 'run' | 'req' | 'rt' | 'aud' | 'mbr' | 'ses';
+  | 'inst'
+  | 'conn'
+  | 'ds'
+  | 'job'
+  | 'task'
+  | 'evt'
+  | 'sub'
+  | 'dlv'
+  | 'seg'
+  | 'msr'
+  | 'flow'
+  | 'run'
+  | 'req'
+  | 'rt'
+  | 'aud'
+  | 'mbr'
+  | 'ses';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 
