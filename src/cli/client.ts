@@ -9,15 +9,24 @@ export interface ApiClient {
 
 export class CliError extends Error {}
 
-export function createClient(
+/** The running server's base URL and the key to call it with. */
+export function clientTarget(
   config: Readonly<Config>,
   env: Record<string, string | undefined> = process.env,
-): ApiClient {
+): { base: string; key: string } {
   const base = (
     env.INSIGHTFLOW_URL ?? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`
   ).replace(/\/$/, '');
   const key = env.INSIGHTFLOW_KEY ?? config.adminKey;
   if (!key) throw new CliError('set INSIGHTFLOW_KEY (or INSIGHTFLOW_ADMIN_KEY) to an API key');
+  return { base, key };
+}
+
+export function createClient(
+  config: Readonly<Config>,
+  env: Record<string, string | undefined> = process.env,
+): ApiClient {
+  const { base, key } = clientTarget(config, env);
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let res: Response;
     try {

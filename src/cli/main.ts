@@ -1,6 +1,7 @@
 // The insightflow command: serve, and more subcommands as they are added.
 import { ConfigError, loadConfig } from '../config/index.ts';
 import { startRuntime } from '../http/runtime.ts';
+import { backupCommand, restoreCommand } from './backup.ts';
 import { CliError } from './client.ts';
 import { keysCommand, refreshCommand, statusCommand } from './commands.ts';
 import { connectorCommand } from './connector.ts';
@@ -37,6 +38,9 @@ commands:
   status [--instance ID]        data sources and recent jobs
   keys create --role ROLE [--name NAME] [--instance ID] [--rate-limit N]
                                 create a connection and print its key once
+  backup <file> [--include-key] take a consistent backup from the running server (embedded default); the secret
+                                key only with --include-key
+  restore <file>                restore a backup into an empty data directory (INSIGHTFLOW_DATA_DIR)
   connector swagger [--public-url URL]
                                 print the Power Automate connector definition (OpenAPI 2.0)
   connector package <dir> [--public-url URL]
@@ -61,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
         return await statusCommand(loadConfig(), rest, print);
       case 'keys':
         return await keysCommand(loadConfig(), rest, print);
+      case 'backup':
+        return await backupCommand(loadConfig(), rest, print);
+      case 'restore':
+        return await restoreCommand(loadConfig(), rest, print);
       case 'connector':
         return await connectorCommand(loadConfig(), rest, (text) => process.stdout.write(text));
       case undefined:

@@ -46,7 +46,7 @@ import {
 } from '../jobs/index.ts';
 import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
-import { openStore } from '../store/index.ts';
+import { detached, openStore } from '../store/index.ts';
 import { bootstrap, rehashLegacyKeys } from '../tenancy/index.ts';
 import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
@@ -152,7 +152,7 @@ export async function createServices(
       segments: evaluationOrder(await listSegments(tx, instanceId)),
       measures: await listMeasures(tx, instanceId),
     }),
-    onSubmitted: () => runner.wake(),
+    onSubmitted: () => detached(() => runner.wake()),
   };
   const rateLimiter = db.dialect === 'postgres' ? sharedRateLimiter(db) : memoryRateLimiter();
   const scheduler = createScheduler({ db, clock, log, jobs });
@@ -182,7 +182,7 @@ export async function createServices(
       },
     }),
   });
-  wakeFlows = () => flowWorker.wake();
+  wakeFlows = () => detached(() => flowWorker.wake());
   const deliveryWorker = createDeliveryWorker({
     db,
     nodeId,
@@ -193,7 +193,7 @@ export async function createServices(
     schedule: parseRetrySchedule(config.retrySchedule),
     onOutcome: (outcome, latencyMs) => metrics.delivery(outcome, latencyMs / 1000),
   });
-  wakeDeliveries = () => deliveryWorker.wake();
+  wakeDeliveries = () => detached(() => deliveryWorker.wake());
   const checkSmtpHost = async (host: string) => {
     await checkedSmtpAddress(host, allowList).catch((err: unknown) => {
       if (err instanceof StepError && err.code === 'TargetRefused') throw new AppError('TargetRefused', err.message);
@@ -208,14 +208,14 @@ export async function createServices(
     outbox,
     node,
     snapshots,
-    runner,
+    runner: { ...runner, wake: () => detached(() => runner.wake()) },
     scheduler,
     jobs,
     rateLimiter,
     sender,
     flowDeps: { db, clock, checkMeasureDimension },
-    flowWorker,
-    deliveryWorker,
+    flowWorker: { ...flowWorker, wake: wakeFlows },
+    deliveryWorker: { ...deliveryWorker, wake: wakeDeliveries },
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },
     secretKey,
     links,

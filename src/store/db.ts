@@ -18,6 +18,8 @@ export interface Db {
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;
   /** Runs fn once the current transaction has committed (at once outside a transaction); used to wake workers. */
   afterCommit(fn: () => void): void;
+  /** SQLite only: a consistent copy of the live database into `file` (SQLite's online backup), while it runs. */
+  backup?(file: string): Promise<void>;
   close(): Promise<void>;
 }
 

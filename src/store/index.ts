@@ -7,6 +7,7 @@ import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 
 export type { Db, Dialect, SqlValue } from './db.ts';
+export { detached } from './ambient.ts';
 export { fromJson, skipLocked, toJson } from './db.ts';
 export { migrate } from './migrate.ts';
 export { openPostgres } from './postgres.ts';

@@ -2,8 +2,8 @@
 // A transaction holds one pooled client; withLock uses a session advisory lock on a dedicated client. Code running
 // inside a transaction's callback joins it even through the pool handle (an ambient transaction, tracked with
 // AsyncLocalStorage; see sqlite.ts).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { ambient, joinedTx } from './ambient.ts';
 import type { Db, SqlValue } from './db.ts';
 
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -43,12 +43,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   });
   pool.on('error', () => undefined);
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-  const ambient = new AsyncLocalStorage<{ open: boolean; tx: Db }>();
-  const current = (inTx: boolean): Db | undefined => {
-    if (inTx) return undefined;
-    const a = ambient.getStore();
-    return a?.open ? a.tx : undefined;
-  };
+  const owner = {};
+  const current = (inTx: boolean): Db | undefined => (inTx ? undefined : joinedTx(owner));
   const make = (q: Queryable, inTx: boolean, pending: Array<() => void> = []): Db => {
     const self: Db = {
       dialect: 'postgres',
@@ -64,7 +60,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         if (joined) return fn(joined);
         const client = await pool.connect();
         const after: Array<() => void> = [];
-        const state = { open: true, tx: make(client, true, after) };
+        const state = { owner, open: true, tx: make(client, true, after) };
         try {
           await client.query('BEGIN');
           const out = await ambient.run(state, () => fn(state.tx));

@@ -3,9 +3,9 @@
 // callback joins that transaction even when it uses the outer handle (an ambient transaction, tracked with
 // AsyncLocalStorage): a request handler wrapped in one transaction (the audit seam, src/http/audit-seam.ts) then
 // commits its change and its audit row together, whatever service handles it calls.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, closeSync, openSync } from 'node:fs';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
+import { ambient, joinedTx } from './ambient.ts';
 import type { Db, SqlValue } from './db.ts';
 
 /** Opens (or creates) the database file, readable and writable by its owner only: SQLite gives its -wal and -shm
@@ -38,8 +38,8 @@ export function openSqlite(file: string): Db {
     return result;
   };
   let pending: Array<() => void> = [];
-  const ambient = new AsyncLocalStorage<{ open: boolean }>();
-  const joined = (inTx: boolean): boolean => inTx || ambient.getStore()?.open === true;
+  const owner = {};
+  const joined = (inTx: boolean): boolean => inTx || joinedTx(owner) !== undefined;
   const direct = (inTx: boolean): Db => ({
     dialect: 'sqlite',
     all: async <T>(sql: string, params: SqlValue[] = []) =>
@@ -57,7 +57,7 @@ export function openSqlite(file: string): Db {
       return exclusive(async () => {
         db.exec('BEGIN IMMEDIATE');
         pending = [];
-        const state = { open: true };
+        const state = { owner, open: true, tx: inner };
         try {
           const out = await ambient.run(state, () => fn(inner));
           state.open = false;
@@ -86,6 +86,9 @@ export function openSqlite(file: string): Db {
     afterCommit: (f) => {
       if (joined(inTx)) pending.push(f);
       else f();
+    },
+    backup: async (file: string) => {
+      await backup(db, file);
     },
     close: async () => {
       await lock;

@@ -1,6 +1,8 @@
 // Every route of the API, in the order they appear in the API descriptions.
 import type { Route } from '../route.ts';
 import { auditRoutes } from './audit.ts';
+import { auditRoutes } from './audit.ts';
+import { backupRoutes } from './backup.ts';
 import { describingRoutes } from './connector.ts';
 import { dataRoutes } from './data.ts';
 import { dataSourceRoutes } from './datasources.ts';
@@ -20,6 +22,7 @@ import { systemRoutes } from './system.ts';
 export const routes: Route[] = [
   ...systemRoutes,
   ...auditRoutes,
+  ...backupRoutes,
   ...dataSourceRoutes,
   ...jobRoutes,
   ...scheduleRoutes,
