@@ -1,7 +1,6 @@
 // Every route of the API, in the order they appear in the API descriptions.
 import type { Route } from '../route.ts';
 import { auditRoutes } from './audit.ts';
-import { auditRoutes } from './audit.ts';
 import { backupRoutes } from './backup.ts';
 import { describingRoutes } from './connector.ts';
 import { dataRoutes } from './data.ts';
