@@ -10,6 +10,7 @@ import m0013 from './migrations/0013_nodes.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
 import m0018 from './migrations/0018_audit.ts';
+import m0038 from './migrations/0038_members.ts';
 
 export const migrations = [
   { version: 1, name: 'foundation', sql: m0001 },
@@ -21,6 +22,7 @@ export const migrations = [
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
   { version: 33, name: 'snapshots', sql: m0033 },
   { version: 18, name: 'audit', sql: m0018 },
+  { version: 38, name: 'members', sql: m0038 },
 ];
 
 export async function migrate(db: Db): Promise<number> {

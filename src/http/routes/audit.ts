@@ -59,7 +59,6 @@ export const auditRoutes = [
         schema: z.object({ value: z.array(entryOut), '@odata.nextLink': z.string().optional() }),
       },
     },
-    connector: { visibility: 'internal' },
     handler: async ({ services, params, query, url }) => {
       const { $top, $skiptoken, ...filters } = query;
       const rows = await listAudit(services.db, params.instanceId as string, {

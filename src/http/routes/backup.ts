@@ -20,7 +20,6 @@ export const backupRoutes = [
     access: 'systemAdmin',
     query: z.strictObject({ includeKey: z.enum(['true', 'false']).default('false') }),
     responses: { 200: { description: 'The backup file (application/gzip).' } },
-    connector: { visibility: 'internal' },
     handler: async ({ services, query }) => {
       if (services.db.dialect !== 'sqlite')
         throw new AppError(

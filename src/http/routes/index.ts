@@ -10,6 +10,7 @@ import { entityRoutes } from './entities.ts';
 import { flowRoutes } from './flows.ts';
 import { jobRoutes } from './jobs.ts';
 import { measureRoutes } from './measures.ts';
+import { memberRoutes } from './members.ts';
 import { scheduleRoutes } from './schedule.ts';
 import { segmentRoutes } from './segments.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
@@ -22,6 +23,7 @@ export const routes: Route[] = [
   ...systemRoutes,
   ...auditRoutes,
   ...backupRoutes,
+  ...memberRoutes,
   ...dataSourceRoutes,
   ...jobRoutes,
   ...scheduleRoutes,

@@ -1,0 +1,2 @@
+// Public face of members (people with a role per instance).
+export * from './members.ts';
