@@ -51,6 +51,14 @@ for (const engine of await engines()) {
       try {
         await source(s, 'Good', 'x\n1\n');
         await source(s, 'Bad', 'x,y\n1\n');
+        const put = await s.call('PUT', '/v1/instances/default/manage/unification', {
+          body: {
+            map: [{ entity: 'Good', primaryKey: 'x', attributes: { nope: 'Nope' } }],
+            match: { order: ['Good'] },
+            merge: {},
+          },
+        });
+        assert.equal(put.status, 200, 'accepted before the data (SPEC §6)');
         const job = (await s.call('POST', jobs, { body: { operationType: 'all' } })).body;
         assert.deepEqual(
           job.tasks.map((t: any) => t.operationType),
@@ -60,10 +68,12 @@ for (const engine of await engines()) {
         assert.equal(done.status, 'failed');
         assert.deepEqual(
           done.tasks.map((t: any) => t.status),
-          ['succeeded', 'failed', 'skipped', 'skipped'],
+          ['succeeded', 'failed', 'failed', 'skipped'],
         );
-        assert.equal(done.tasks[2].error.code, 'UpstreamFailed');
-        assert.match(done.tasks[2].error.message, /Data source Bad/);
+        assert.match(done.tasks[1].error.message, /Bad\.csv/, 'the failed ingestion names its source');
+        assert.match(done.tasks[2].error.message, /unknown column "nope" in Good/);
+        assert.equal(done.tasks[3].error.code, 'UpstreamFailed');
+        assert.match(done.tasks[3].error.message, /Unification/);
         assert.ok(done.tasks.every((t: any) => t.finishedAt));
       } finally {
         await s.stop();

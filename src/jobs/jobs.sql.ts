@@ -243,8 +243,9 @@ export async function hasQueuedScheduledJob(db: Db, instanceId: string): Promise
 export async function latestTasks(db: Db, instanceId: string): Promise<Array<Task & { jobId: string }>> {
   const rows = await db.all<TaskRow>(
     `SELECT t.* FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE j.instance_id = ? AND t.status NOT IN ('queued')
+       AND (t.operation_type <> 'ingestion' OR t.identifier IN (SELECT id FROM data_sources WHERE instance_id = ?))
      ORDER BY t.started_at DESC, t.id DESC LIMIT 2000`,
-    [instanceId],
+    [instanceId, instanceId],
   );
   const seen = new Set<string>();
   const out: Array<Task & { jobId: string }> = [];

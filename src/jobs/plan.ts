@@ -1,5 +1,6 @@
 // Turning a job request into its tasks, in dependency order: ingestion → unification → segments and measures →
-// publish. A task whose upstream task failed is skipped.
+// publish; and which ends of a task let the tasks that depend on it run. A task whose upstream task failed is
+// skipped, except after a failed ingestion (failure isolation, SPEC §11).
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { JobIn, Task, TaskOperation } from './model.ts';
@@ -28,6 +29,14 @@ const task = (
   error: null,
   stats: null,
 });
+
+/** Task ends that let dependents run: success; a skip by choice (an inactive segment, nothing configured); and a
+ * failed ingestion — one data source that fails does not stop the rest: unification and everything after it run on
+ * the last good data of every source, and the job still ends failed, naming the source in its failed task. */
+export const letsDependentsRun = (t: Task): boolean =>
+  t.status === 'succeeded' ||
+  (t.status === 'skipped' && (t.error?.code === 'Inactive' || t.error?.code === 'NotConfigured')) ||
+  (t.status === 'failed' && t.operationType === 'ingestion');
 
 export function planTasks(input: JobIn, inst: PlanInputs): Task[] {
   const ids = input.identifiers;

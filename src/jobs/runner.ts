@@ -10,6 +10,7 @@ import type { Db } from '../store/index.ts';
 import type { JobRunnerDeps, Staging, TaskContext, TaskOutcome } from './executor.ts';
 import { claimNextJob, finishJob, getJob, jobControl, setTaskStatus } from './jobs.sql.ts';
 import type { Job, Status, Task } from './model.ts';
+import { letsDependentsRun } from './plan.ts';
 
 export type { FinishContext, JobRunnerDeps, Staging, TaskContext, TaskExecutor, TaskOutcome } from './executor.ts';
 
@@ -21,11 +22,6 @@ export interface JobRunner {
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
-
-/** Task ends that let dependents run: success, or a skip by choice (an inactive segment, nothing configured). */
-const letsDependentsRun = (t: Task): boolean =>
-  t.status === 'succeeded' ||
-  (t.status === 'skipped' && (t.error?.code === 'Inactive' || t.error?.code === 'NotConfigured'));
 
 /** Drops the tables a job staged but did not publish (its publish task failed, was skipped or canceled). */
 async function discardStaged(data: InstanceData, staged: PublishedEntity[], log: Logger): Promise<void> {

@@ -165,11 +165,19 @@ export async function requireDataSource(db: Db, instanceId: string, id: string):
   return ds;
 }
 
-export async function removeDataSource(db: Db, instanceId: string, id: string): Promise<DataSource> {
-  const ds = await requireDataSource(db, instanceId, id);
+/** Deletes a data source, and its upload file when it has one (a file it reads by path stays). */
+export async function removeDataSource(
+  db: Db,
+  opts: { instanceId: string; id: string; importDir: string },
+): Promise<DataSource> {
+  const ds = await requireDataSource(db, opts.instanceId, opts.id);
   if (ds.status === 'queued' || ds.status === 'running')
     throw new AppError('Conflict', 'the data source is being refreshed; cancel the job first');
-  await deleteDataSource(db, instanceId, id);
+  await deleteDataSource(db, opts.instanceId, opts.id);
+  if (isFileKind(ds.kind)) {
+    const upload = uploadLocation(opts.instanceId, ds.id, ds.kind);
+    if (ds.location === upload) db.afterCommit(() => rmSync(path.join(opts.importDir, upload), { force: true }));
+  }
   return ds;
 }
 

@@ -144,7 +144,7 @@ function zodIssues(err: z.ZodError): ConfigIssue[] {
   }));
 }
 
-function mapIssues(config: UnificationConfig, entities: EntitySchema[]): ConfigIssue[] {
+function mapIssues(config: UnificationConfig, entities: EntitySchema[], pending: string[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   config.map.forEach((m, i) => {
@@ -152,7 +152,8 @@ function mapIssues(config: UnificationConfig, entities: EntitySchema[]): ConfigI
     if (seen.has(m.entity)) issues.push({ path: `map.${i}.entity`, message: `entity "${m.entity}" is mapped twice` });
     seen.add(m.entity);
     if (!schema) {
-      issues.push({ path: `map.${i}.entity`, message: `unknown entity "${m.entity}"` });
+      if (!pending.includes(m.entity))
+        issues.push({ path: `map.${i}.entity`, message: `unknown entity "${m.entity}"` });
       return;
     }
     const has = (c: string) => schema.attributes.some((a) => a.name === c);
@@ -205,7 +206,11 @@ function matchIssues(config: UnificationConfig, attrs: Map<string, AttributeType
   return issues;
 }
 
-function mergeIssues(config: UnificationConfig, attrs: Map<string, AttributeType>): ConfigIssue[] {
+function mergeIssues(
+  config: UnificationConfig,
+  attrs: Map<string, AttributeType>,
+  untyped: Set<string>,
+): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const check = (p: MergePolicy, path: string) => {
     const ordered = p.policy === 'mostRecent' || p.policy === 'leastRecent';
@@ -215,7 +220,7 @@ function mergeIssues(config: UnificationConfig, attrs: Map<string, AttributeType
     if (ordered && p.by) {
       const t = attrs.get(p.by);
       if (!t) issues.push({ path: `${path}.by`, message: `attribute "${p.by}" is not mapped by any entity` });
-      else if (t === 'string' || t === 'boolean')
+      else if ((t === 'string' || t === 'boolean') && !untyped.has(p.by))
         issues.push({ path: `${path}.by`, message: `attribute "${p.by}" is a ${t}; "by" needs a date or a number` });
     }
   };
@@ -229,10 +234,16 @@ function mergeIssues(config: UnificationConfig, attrs: Map<string, AttributeType
 }
 
 /**
- * Parses and checks a unification configuration against the source entities it maps. Throws
- * `AppError('ValidationFailed', message, { errors: [{ path, message }] })` listing every problem found.
+ * Parses and checks a unification configuration against the source entities it maps. Entities named in `pending`
+ * (a data source's entity that has no data yet) are accepted without their columns, which are checked when the job
+ * runs. Throws `AppError('ValidationFailed', message, { errors: [{ path, message }] })` listing every problem found.
  */
-export function validateUnificationConfig(input: unknown, entities: EntitySchema[]): UnificationConfig {
+export function validateUnificationConfig(
+  input: unknown,
+  entities: EntitySchema[],
+  opts: { pending?: string[] } = {},
+): UnificationConfig {
+  const pending = opts.pending ?? [];
   const parsed = unificationConfigSchema.safeParse(input);
   const fail = (issues: ConfigIssue[]) => {
     const head = issues
@@ -245,7 +256,16 @@ export function validateUnificationConfig(input: unknown, entities: EntitySchema
   const config = parsed.data;
   const attrs = new Map(unifiedAttributes(config, entities).map((a) => [a.name, a.type]));
   attrs.delete('CustomerId');
-  const issues = [...mapIssues(config, entities), ...matchIssues(config, attrs), ...mergeIssues(config, attrs)];
+  /** Attributes fed only by entities without data: their types are known at run time. */
+  const typed = new Set(config.map.filter((m) => !pending.includes(m.entity)));
+  const untyped = new Set(
+    [...attrs.keys()].filter((a) => ![...typed].some((m) => Object.values(m.attributes).includes(a))),
+  );
+  const issues = [
+    ...mapIssues(config, entities, pending),
+    ...matchIssues(config, attrs),
+    ...mergeIssues(config, attrs, untyped),
+  ];
   if (issues.length) throw fail(issues);
   return config;
 }

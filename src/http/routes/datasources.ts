@@ -112,14 +112,18 @@ export const dataSourceRoutes = [
     path: `${base}/{dataSourceId}`,
     operationId: 'DeleteDataSource',
     summary: 'Delete a data source',
-    description: 'Deletes the data source and its published entity.',
+    description: 'Deletes the data source, its published entity and its uploaded file.',
     tags: ['Data sources'],
     access: 'contributor',
     responses: { 204: { description: 'Deleted.' } },
     handler: async ({ services, params }) => {
       const instanceId = params.instanceId as string;
       const table = await services.db.tx(async (tx) => {
-        const ds = await removeDataSource(tx, instanceId, params.dataSourceId as string);
+        const ds = await removeDataSource(tx, {
+          instanceId,
+          id: params.dataSourceId as string,
+          importDir: services.config.importDir,
+        });
         return unpublishEntity(tx, instanceId, ds.entity, services.clock.now());
       });
       if (table) {

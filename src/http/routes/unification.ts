@@ -3,6 +3,7 @@
 import { AppError } from '../../core/errors.ts';
 import { getEntity, type EntitySchema } from '../../datastore/index.ts';
 import { getUnificationConfig, putSetting, unificationSetting } from '../../jobs/index.ts';
+import { listDataSources } from '../../sources/index.ts';
 import { unificationConfigSchema, validateUnificationConfig } from '../../unify/config.ts';
 import { ok, route } from '../route.ts';
 
@@ -28,7 +29,8 @@ export const unificationRoutes = [
     path,
     operationId: 'SetUnification',
     summary: 'Set the unification configuration',
-    description: 'Validated against the published source entities it maps: refresh their data sources first.',
+    description:
+      'Checked now against the source entities it maps (shape, names, policies; the columns of entities with data); the columns of entities without data yet are checked when a job runs.',
     tags: ['Unification'],
     access: 'contributor',
     body: unificationConfigSchema,
@@ -36,22 +38,14 @@ export const unificationRoutes = [
     handler: async ({ services, params, body }) => {
       const instanceId = params.instanceId as string;
       const entities: EntitySchema[] = [];
+      const pending: string[] = [];
+      const sourceEntities = new Set((await listDataSources(services.db, instanceId)).map((d) => d.entity));
       for (const m of body.map) {
         const e = await getEntity(services.db, instanceId, m.entity);
         if (e) entities.push(e);
-        else if (
-          await services.db.get('SELECT id FROM data_sources WHERE instance_id = ? AND entity = ?', [
-            instanceId,
-            m.entity,
-          ])
-        ) {
-          throw new AppError(
-            'ValidationFailed',
-            `map: entity ${m.entity} has no data yet; refresh its data source before mapping it`,
-          );
-        }
+        else if (sourceEntities.has(m.entity)) pending.push(m.entity);
       }
-      const config = validateUnificationConfig(body, entities);
+      const config = validateUnificationConfig(body, entities, { pending });
       await putSetting(services.db, instanceId, unificationSetting, config, services.clock.now());
       return ok(config);
     },
