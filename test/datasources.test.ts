@@ -274,8 +274,11 @@ for (const engine of await engines()) {
       try {
         const outside = path.join(s.dataDir, 'outside.csv');
         writeFileSync(outside, 'secret\nhunter2\n');
-        symlinkSync(outside, path.join(s.importDir, 'link.csv'));
+        // Saved before the link exists; the link made afterwards is refused when read. An existing link is a 400.
         const id = await addSource(s, { name: 'Sneaky', kind: 'csv', location: 'link.csv' });
+        symlinkSync(outside, path.join(s.importDir, 'link.csv'));
+        const early = await s.call('POST', base, { body: { name: 'Sneaky 2', kind: 'csv', location: 'link.csv' } });
+        assert.equal(early.status, 400);
         const job = await refresh(s, id);
         assert.equal(job.status, 'failed');
         assert.equal(job.tasks[0].error.code, 'PathOutsideImportDir');

@@ -187,12 +187,30 @@ for (const engine of await engines()) {
             },
           })
         ).body;
+        // A literal refused target is a 400 on save; one that a template makes is refused when the step runs.
+        for (const url of [
+          'http://169.254.169.254/latest',
+          'http://[::ffff:169.254.169.254]/latest',
+          'http://10.0.0.7/{{ event.id }}',
+          'file:///etc/passwd',
+          'gopher://example.com/x',
+        ]) {
+          const r = await s.call('POST', `${U}/flows`, {
+            body: {
+              name: 'Meta',
+              trigger: { type: 'datasource-refresh-failed' },
+              steps: [{ name: 'call', type: 'http.request', url }],
+            },
+          });
+          assert.equal(r.status, 400, url);
+          assert.equal(r.body.error.code, 'TargetRefused', url);
+        }
         const refused = (
           await s.call('POST', `${U}/flows`, {
             body: {
               name: 'Meta',
               trigger: { type: 'datasource-refresh-failed' },
-              steps: [{ name: 'call', type: 'http.request', url: 'http://169.254.169.254/latest' }],
+              steps: [{ name: 'call', type: 'http.request', url: '{{ "http://169.254.169.254/latest" }}' }],
             },
           })
         ).body;

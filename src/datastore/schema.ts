@@ -40,7 +40,8 @@ export interface PublishedEntity extends EntitySchema {
 export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
 /** A SQL string literal: single quotes doubled. */
-export const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+/** A SQL string literal. A NUL would end the statement text that DuckDB reads, so it is spliced in as chr(0). */
+export const sqlString = (s: string): string => `'${s.replaceAll("'", "''").replaceAll('\0', "' || chr(0) || '")}'`;
 
 /** Entity and attribute names: letters, digits and underscores, starting with a letter, at most 64 characters. */
 export const namePattern = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

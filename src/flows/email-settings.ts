@@ -2,18 +2,22 @@
 // secret and never returned.
 import { z } from 'zod';
 import { decryptText, encryptText } from '../core/secrets.ts';
+import { oneLine } from '../core/text.ts';
 import { getSetting, putSetting } from '../jobs/index.ts';
 import type { Db } from '../store/index.ts';
 
 export const emailSettingsIn = z.strictObject({
-  host: z.string().trim().min(1).max(255),
+  host: oneLine(255)
+    .trim()
+    .regex(/^[A-Za-z0-9.:[\]_-]+$/, 'must be a host name or an IP address')
+    .pipe(z.string().min(1)),
   port: z.number().int().min(1).max(65535),
   /** true: TLS from the start (port 465); false: STARTTLS when offered. */
   secure: z.boolean(),
-  user: z.string().max(255).optional(),
+  user: oneLine(255).optional(),
   /** Omitted: keep the stored password; null: remove it. */
-  password: z.string().max(1024).nullable().optional(),
-  from: z.string().trim().min(3).max(320),
+  password: oneLine(1024).nullable().optional(),
+  from: oneLine(320).trim().pipe(z.string().min(3)),
 });
 export type EmailSettingsIn = z.infer<typeof emailSettingsIn>;
 

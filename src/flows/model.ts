@@ -1,5 +1,6 @@
 // Built-in flows as clients see them: one trigger plus ordered steps; and their runs.
 import { z } from 'zod';
+import { displayName } from '../core/text.ts';
 import { triggerNames } from '../events/index.ts';
 
 const triggerType = z.enum(triggerNames as [string, ...string[]], {
@@ -18,7 +19,7 @@ export const flowStepSchema = z.looseObject({
 });
 
 export const flowIn = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: displayName(200),
   enabled: z.boolean().default(true),
   trigger: flowTriggerSchema,
   steps: z.array(flowStepSchema).min(1, 'a flow needs at least one step').max(20),
@@ -26,7 +27,7 @@ export const flowIn = z.strictObject({
 export type FlowIn = z.infer<typeof flowIn>;
 
 export const flowPatch = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
+  name: displayName(200).optional(),
   enabled: z.boolean().optional(),
   trigger: flowTriggerSchema.optional(),
   steps: z.array(flowStepSchema).min(1).max(20).optional(),

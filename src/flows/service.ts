@@ -1,5 +1,6 @@
 // Creating, changing and deleting flows. A flow subscribes to its trigger through a subscription of style "flow",
 // so flows are fed by exactly the same events and trigger parameters (thresholds included) as webhooks.
+import type { AllowList } from '../core/address-policy.ts';
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
@@ -17,12 +18,15 @@ import type { Db } from '../store/index.ts';
 import { zodMessage } from '../core/zod-message.ts';
 import { deleteFlow, getFlow, insertFlow, updateFlow } from './flows.sql.ts';
 import type { Flow, FlowIn, FlowPatch } from './model.ts';
+import { checkStepTargets } from './step-targets.ts';
 import { validateSteps } from './validation.ts';
 
 export interface FlowDeps {
   db: Db;
   clock: Clock;
   checkMeasureDimension?: MeasureDimensionCheck;
+  /** INSIGHTFLOW_ALLOWED_TARGETS, parsed: step targets are checked against it on save. */
+  allowList: AllowList;
 }
 
 async function triggerOf(
@@ -48,6 +52,7 @@ async function triggerOf(
 
 export async function createFlow(deps: FlowDeps, instanceId: string, input: FlowIn): Promise<Flow> {
   validateSteps(input.steps);
+  await checkStepTargets(input.steps, deps.allowList);
   const trig = await triggerOf(deps, instanceId, input.trigger);
   const now = deps.clock.now().toISOString();
   const id = newId('flow');
@@ -95,7 +100,10 @@ export async function requireFlow(db: Db, instanceId: string, id: string): Promi
 
 export async function patchFlow(deps: FlowDeps, instanceId: string, id: string, patch: FlowPatch): Promise<Flow> {
   const flow = await requireFlow(deps.db, instanceId, id);
-  if (patch.steps) validateSteps(patch.steps);
+  if (patch.steps) {
+    validateSteps(patch.steps);
+    await checkStepTargets(patch.steps, deps.allowList);
+  }
   const trig = patch.trigger ? await triggerOf(deps, instanceId, patch.trigger) : undefined;
   const now = deps.clock.now().toISOString();
   const next: Flow = {

@@ -15,6 +15,7 @@ import {
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
 import { isAudited, runAudited } from './audit-seam.ts';
+import { checkJsonBody, checkPathParams, checkQueryValues } from './input-guard.ts';
 import { mountMetrics } from './metrics-endpoint.ts';
 import type { Services } from './services.ts';
 import { serveWebUi } from './static.ts';
@@ -107,6 +108,8 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       const requestId = c.get('requestId' as never) as string;
       const principal = await authenticate(services, r, c);
       const params = c.req.param() as Record<string, string>;
+      checkPathParams(params);
+      checkQueryValues(c.req.queries());
       if (principal) await enforceScope(services, r, principal, params);
       const query = parseQuery(r, c);
       const body = await parseBody(services, r, c);
@@ -210,6 +213,7 @@ async function parseBody(services: Services, r: Route, c: Context): Promise<unkn
     } catch (err) {
       throw new AppError('BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
     }
+    checkJsonBody(json);
   }
   const parsed = r.body.safeParse(json);
   if (!parsed.success) throw new AppError('ValidationFailed', zodMessage(parsed.error, 'body'));

@@ -7,17 +7,18 @@ import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { pruneAudit } from '../audit/index.ts';
-import { AppError, errorInfo } from '../core/errors.ts';
+import { errorInfo } from '../core/errors.ts';
 import { resolveSecretKey } from '../core/secrets.ts';
 import { parseAllowedTargets } from '../core/address-policy.ts';
 import { createHttpSender } from '../delivery/http-sender.ts';
 import { parseRetrySchedule } from '../delivery/retry-schedule.ts';
 import { expireLostClaims } from '../delivery/deliveries.sql.ts';
 import { webhookSink } from '../delivery/sink.ts';
+import { checkTargetHost } from '../delivery/target-check.ts';
 import { encryptStoredSecrets } from '../delivery/webhook-subscriptions.ts';
 import { createDeliveryWorker } from '../delivery/worker.ts';
 import { emailSettingsForSending } from '../flows/email-settings.ts';
-import { checkedSmtpAddress, createMailer } from '../flows/mailer.ts';
+import { createMailer } from '../flows/mailer.ts';
 import { flowSink } from '../flows/sink.ts';
 import { StepError } from '../flows/steps/index.ts';
 import { createFlowWorker } from '../flows/worker.ts';
@@ -194,11 +195,7 @@ export async function createServices(
     onOutcome: (outcome, latencyMs) => metrics.delivery(outcome, latencyMs / 1000),
   });
   wakeDeliveries = () => detached(() => deliveryWorker.wake());
-  const checkSmtpHost = async (host: string) => {
-    await checkedSmtpAddress(host, allowList).catch((err: unknown) => {
-      if (err instanceof StepError && err.code === 'TargetRefused') throw new AppError('TargetRefused', err.message);
-    });
-  };
+  const checkSmtpHost = (host: string) => checkTargetHost(host, allowList);
   return {
     config,
     db,
@@ -213,7 +210,7 @@ export async function createServices(
     jobs,
     rateLimiter,
     sender,
-    flowDeps: { db, clock, checkMeasureDimension },
+    flowDeps: { db, clock, checkMeasureDimension, allowList },
     flowWorker: { ...flowWorker, wake: wakeFlows },
     deliveryWorker: { ...deliveryWorker, wake: wakeDeliveries },
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },

@@ -99,7 +99,7 @@ export function customerGroups(
     return {
       query: {
         sql:
-          `CREATE TABLE ${table} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v.* EXCLUDE ("CustomerId") ` +
+          `CREATE OR REPLACE TABLE ${table} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v.* EXCLUDE ("CustomerId") ` +
           `FROM (${values}) AS v LEFT JOIN ${customerTable} AS c ON c."CustomerId" = v."CustomerId"`,
         params,
       },

@@ -36,7 +36,7 @@ export function membershipViewSql(layout: MembershipLayout): string {
       ? branches.join(' UNION ALL ')
       : 'SELECT CAST(NULL AS VARCHAR) AS "SegmentId", CAST(NULL AS VARCHAR) AS "SegmentName", ' +
         'CAST(NULL AS VARCHAR) AS "CustomerId" WHERE FALSE';
-  return `CREATE VIEW ${layout.view} AS ${body}`;
+  return `CREATE OR REPLACE VIEW ${layout.view} AS ${body}`;
 }
 
 /** SELECT of each segment's member count, one row with columns s0, s1 …; undefined without segments. */

@@ -1,5 +1,6 @@
 // What segments and measures are, as clients send and receive them, with validation of their shape. Whether a query
 // or an attribute fits the data is checked separately (check.ts), against the attributes queries can see.
+import { displayName } from '../core/text.ts';
 import { z } from 'zod';
 import { maxQueryLength } from '../datastore/odata/index.ts';
 import { namePattern } from '../datastore/schema.ts';
@@ -19,7 +20,7 @@ export const historyLimit = 100;
 
 const email = z.string().trim().toLowerCase().email('must be an e-mail address');
 const owners = z.array(email).max(50);
-const name = z.string().trim().min(1, 'must not be empty').max(100);
+const name = displayName(100);
 const description = z.string().max(1000).nullable();
 const attributeName = z.string().min(1).max(64);
 const query = z

@@ -129,5 +129,5 @@ function statementSql(
   let from = `(SELECT ${cols.join(', ')} FROM ${input.customer.table} AS t ${joins.join(' ')})`;
   for (const layer of layers) from = `(SELECT t.*, ${layer.join(', ')} FROM ${from} AS t)`;
   const out = input.layout.segments.map((_, ix) => `t.${flag(ix)} AS ${quoteIdent(`s${ix}`)}`);
-  return `CREATE TABLE ${target} AS SELECT t."CustomerId"${out.map((o) => `, ${o}`).join('')} FROM ${from} AS t`;
+  return `CREATE OR REPLACE TABLE ${target} AS SELECT t."CustomerId"${out.map((o) => `, ${o}`).join('')} FROM ${from} AS t`;
 }

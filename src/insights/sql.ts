@@ -96,7 +96,7 @@ export const measureLink = (def: MeasureDefinition, entity: ScopedEntity, scope:
 export function customerValuesTableSql(target: string, customerTable: string, values: CompiledSql): CompiledSql {
   return {
     sql:
-      `CREATE TABLE ${target} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v."value" FROM (${values.sql}) AS v ` +
+      `CREATE OR REPLACE TABLE ${target} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v."value" FROM (${values.sql}) AS v ` +
       `LEFT JOIN ${customerTable} AS c ON c."CustomerId" = v."CustomerId"`,
     params: values.params,
   };
@@ -136,5 +136,5 @@ export function customerMeasuresTableSql(
     ...(previous && keep.length > 0 ? [`LEFT JOIN ${previous.table} AS p ON p."CustomerId" = c."CustomerId"`] : []),
     ...tables.map((t, i) => `LEFT JOIN ${t} AS v${i} ON v${i}."CustomerIx" = c.rowid`),
   ];
-  return `CREATE TABLE ${target} AS SELECT ${cols.join(', ')} FROM ${customerTable} AS c ${joins.join(' ')}`.trimEnd();
+  return `CREATE OR REPLACE TABLE ${target} AS SELECT ${cols.join(', ')} FROM ${customerTable} AS c ${joins.join(' ')}`.trimEnd();
 }

@@ -11,6 +11,7 @@ import type { JobRunnerDeps, Staging, TaskContext, TaskOutcome } from './executo
 import { claimNextJob, finishJob, getJob, jobControl, setTaskStatus } from './jobs.sql.ts';
 import type { Job, Status, Task } from './model.ts';
 import { letsDependentsRun } from './plan.ts';
+import { publicTaskError } from './task-errors.ts';
 
 export type { FinishContext, JobRunnerDeps, Staging, TaskContext, TaskExecutor, TaskOutcome } from './executor.ts';
 
@@ -175,7 +176,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       const stats = await executor.run(ctx);
       outcome = { status: 'succeeded', error: null, stats, startedAt, finishedAt: deps.clock.now().toISOString() };
     } catch (err) {
-      const info = errorInfo(err);
+      const info = input.isCanceled() ? errorInfo(err) : publicTaskError(err, ctx.log);
       const wasCanceled = input.isCanceled() || info.code === 'Canceled';
       if (!wasCanceled && info.code !== 'NotConfigured') ctx.log.warn('task failed', info);
       const finishedAt = deps.clock.now().toISOString();
@@ -208,8 +209,8 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         await executor.finish?.(tx, ctx, outcome);
       });
     } catch (err) {
-      const info = errorInfo(err);
-      ctx.log.error('finishing task failed', info);
+      const info = publicTaskError(err, ctx.log);
+      ctx.log.error('finishing task failed', { ...info });
       await deps.db.tx(async (tx) => {
         if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
         const failed: TaskOutcome = { ...outcome, status: 'failed', error: info, stats: null };

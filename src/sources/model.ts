@@ -1,5 +1,6 @@
 // What a data source is, as clients send and receive it, with validation.
 import { z } from 'zod';
+import { displayName } from '../core/text.ts';
 import { attributeTypes, namePattern } from '../datastore/schema.ts';
 
 export const fileKinds = ['csv', 'ndjson', 'json', 'parquet'] as const;
@@ -20,9 +21,13 @@ export const reservedEntities = [
   'Customer',
   'ConflationMap',
   'SegmentMembership',
-  'SegmentMembershipChanges',
   'CustomerMeasures',
+  'SegmentMembershipChanges',
 ];
+
+/** True when a name is an output entity's name in any case ("customer" would replace Customer). */
+export const isReservedEntity = (name: string): boolean =>
+  reservedEntities.some((r) => r.toLowerCase() === name.toLowerCase());
 
 const email = z.string().trim().toLowerCase().email('must be an e-mail address');
 export const ownersSchema = z.array(email).max(50).default([]);
@@ -73,10 +78,10 @@ export const sourceOptionsSchema = z
 const entityName = z
   .string()
   .regex(namePattern, 'must start with a letter and hold only letters, digits and underscores (at most 64)')
-  .refine((n) => !reservedEntities.includes(n), 'is a name the pipeline uses for its own entities');
+  .refine((n) => !isReservedEntity(n), 'is a name the pipeline uses for its own entities (in any case)');
 
 export const dataSourceIn = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName(100),
   kind: z.enum(sourceKinds, { message: `must be one of ${sourceKinds.join(', ')}` }),
   location: z.string().max(1024).optional(),
   entity: entityName.optional(),
@@ -88,7 +93,7 @@ export const dataSourceIn = z.strictObject({
 export type DataSourceIn = z.infer<typeof dataSourceIn>;
 
 export const dataSourcePatch = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: displayName(100).optional(),
   location: z.string().max(1024).optional(),
   primaryKey: z.string().min(1).max(64).nullable().optional(),
   options: sourceOptionsSchema.optional(),
@@ -141,5 +146,5 @@ export function entityNameFor(name: string): string {
     .replace(/[^A-Za-z0-9_]/g, '');
   const candidate = /^[A-Za-z]/.test(pascal) ? pascal : `Source${pascal}`;
   const trimmed = candidate.slice(0, 64);
-  return reservedEntities.includes(trimmed) ? `${trimmed}Source` : trimmed;
+  return isReservedEntity(trimmed) ? `${trimmed}Source` : trimmed;
 }

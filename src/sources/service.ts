@@ -109,8 +109,12 @@ export async function createDataSource(
   const existing = await listDataSources(db, instanceId);
   if (existing.some((d) => d.name === ds.name))
     throw new AppError('Conflict', `a data source named "${ds.name}" already exists`);
-  if (existing.some((d) => d.entity === ds.entity))
-    throw new AppError('Conflict', `entity "${ds.entity}" is already used by another data source; set "entity"`);
+  const clash = existing.find((d) => d.entity.toLowerCase() === ds.entity.toLowerCase());
+  if (clash)
+    throw new AppError(
+      'ValidationFailed',
+      `entity: "${ds.entity}" is already used by data source "${clash.name}" (entity names are unique in any case); set "entity"`,
+    );
   await insertDataSource(db, ds);
   return ds;
 }
@@ -174,10 +178,9 @@ export async function removeDataSource(
   if (ds.status === 'queued' || ds.status === 'running')
     throw new AppError('Conflict', 'the data source is being refreshed; cancel the job first');
   await deleteDataSource(db, opts.instanceId, opts.id);
-  if (isFileKind(ds.kind)) {
-    const upload = uploadLocation(opts.instanceId, ds.id, ds.kind);
-    if (ds.location === upload) db.afterCommit(() => rmSync(path.join(opts.importDir, upload), { force: true }));
-  }
+  const upload = isFileKind(ds.kind) ? uploadLocation(opts.instanceId, ds.id, ds.kind) : undefined;
+  if (upload && ds.location === upload)
+    db.afterCommit(() => rmSync(path.join(opts.importDir, upload), { force: true }));
   return ds;
 }
 

@@ -1,4 +1,5 @@
 // Instances (tenants), connections (credentials) and roles.
+import { displayName } from '../core/text.ts';
 import { z } from 'zod';
 
 export const roles = ['viewer', 'contributor', 'admin'] as const;
@@ -40,12 +41,30 @@ export interface Connection {
   createdAt: string;
 }
 
-export const instanceIn = z.strictObject({ name: z.string().trim().min(1).max(100) });
+export const instanceIn = z.strictObject({ name: displayName(100) });
 export const connectionIn = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayName(100),
   role: z.enum(roles, { message: `must be one of ${roles.join(', ')}` }),
   rateLimit: z.number().int().min(1).max(1_000_000).optional(),
 });
+
+/** Ids an instance may not take: words of the API's and the web UI's paths, and placeholders. */
+export const reservedInstanceIds = [
+  'new',
+  'instances',
+  'system',
+  'admin',
+  'api',
+  'v1',
+  'connector',
+  'partitions',
+  'health',
+  'metrics',
+  'openapi',
+  'assets',
+  'null',
+  'undefined',
+];
 
 /** Instance ids are slugs of the name: lowercase letters, digits and dashes. */
 export function instanceIdFor(name: string): string {

@@ -6,11 +6,13 @@ import { newId } from '../core/ids.ts';
 import type { Db } from '../store/index.ts';
 import { generateKey, hashKey, keyPrefix } from './keys.ts';
 import type { Connection, Instance, Role } from './model.ts';
-import { instanceIdFor } from './model.ts';
+import { instanceIdFor, reservedInstanceIds } from './model.ts';
 import { getInstance, hasSystemAdmin, insertConnection, insertInstance, listInstances } from './tenancy.sql.ts';
 
 export async function createInstance(db: Db, clock: Clock, name: string, id?: string): Promise<Instance> {
   const instance: Instance = { id: id ?? instanceIdFor(name), name, createdAt: clock.now().toISOString() };
+  if (reservedInstanceIds.includes(instance.id))
+    throw new AppError('ValidationFailed', `name: "${name}" would give the reserved instance id "${instance.id}"`);
   const existing = await listInstances(db);
   if (existing.some((i) => i.id === instance.id || i.name === name)) {
     throw new AppError('Conflict', `an instance named "${name}" already exists`);

@@ -71,13 +71,13 @@ export async function writeOutputs(
   const attrs = opts.attributes.filter((a) => a.name !== 'CustomerId');
   const members = `SELECT r.*, coalesce(a._founder, r._rid) AS _founder, a._rix FROM ${t.recs} r
     LEFT JOIN ${t.assign} a USING (_rid)`;
-  await conn.run(`CREATE TABLE ${t.customer} AS
+  await conn.run(`CREATE OR REPLACE TABLE ${t.customer} AS
     SELECT i.CustomerId${attrs.map((a) => `, m.${quoteIdent(a.name)}`).join('')}
     FROM (SELECT _founder${attrs.map((a) => `, ${mergeAggregate(opts.config, a)} AS ${quoteIdent(a.name)}`).join('')}
           FROM (${members}) GROUP BY _founder) m
     JOIN ${t.ids} i USING (_founder)
     ORDER BY i.CustomerId`);
-  await conn.run(`CREATE TABLE ${t.conflationMap} AS
+  await conn.run(`CREATE OR REPLACE TABLE ${t.conflationMap} AS
     SELECT i.CustomerId, e.name AS SourceEntity, m._key AS SourceKey, ru.name AS MatchedBy
     FROM (${members}) m
     JOIN ${t.ids} i USING (_founder)

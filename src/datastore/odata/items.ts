@@ -65,15 +65,15 @@ const invalid = (message: string) => new AppError('InvalidQuery', message);
 
 function parseTop(raw: string | undefined): number {
   if (raw === undefined || raw === '') return defaultTop;
-  if (!/^\d+$/.test(raw.trim())) throw invalid(`$top must be a whole number of 0 or more, got "${raw.slice(0, 40)}"`);
-  return Math.min(Number(raw.trim()), maxTop);
+  if (!/^\d+$/.test(raw)) throw invalid(`$top must be a whole number of 0 or more, got "${raw.slice(0, 40)}"`);
+  return Math.min(Number(raw), maxTop);
 }
 
 function parseSkip(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 0;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) > Number.MAX_SAFE_INTEGER)
+  if (!/^\d+$/.test(raw) || Number(raw) > Number.MAX_SAFE_INTEGER)
     throw invalid(`$skip must be a whole number of 0 or more, got "${raw.slice(0, 40)}"`);
-  return Number(raw.trim());
+  return Number(raw);
 }
 
 function parseCount(raw: string | undefined): boolean {

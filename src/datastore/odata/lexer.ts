@@ -14,6 +14,8 @@ export interface Token {
 
 export const maxQueryLength = 16_384;
 
+const int64Max = 2n ** 63n - 1n;
+
 export const queryError = (pos: number, message: string): AppError =>
   new AppError('InvalidQuery', `at position ${pos}: ${message}`);
 
@@ -74,7 +76,11 @@ export function tokenize(input: string): Token[] {
       const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(input.slice(i, i + 400)) as RegExpExecArray;
       if (isIdentStart(input[i + m[0].length] ?? ' '))
         throw queryError(pos, `unexpected "${input.slice(i, i + m[0].length + 1)}"`);
-      tokens.push({ kind: 'number', text: m[0], value: Number(m[0]), pos });
+      const value = Number(m[0]);
+      if (!Number.isFinite(value)) throw queryError(pos, `the number ${m[0].slice(0, 40)} is out of range`);
+      if (!/[.eE]/.test(m[0]) && (BigInt(m[0]) > int64Max || BigInt(m[0]) < -int64Max - 1n))
+        throw queryError(pos, `the integer ${m[0].slice(0, 40)} does not fit 64 bits`);
+      tokens.push({ kind: 'number', text: m[0], value, pos });
       i += m[0].length;
       continue;
     }

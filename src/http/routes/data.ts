@@ -89,7 +89,7 @@ export const dataRoutes = [
       const token = c.req.query('$skiptoken');
       return token === undefined ? undefined : pageLinkClaim(pageLinkDeps(services), token).connectionId;
     },
-    handler: async ({ services, params, query, url, base, principal }) =>
+    handler: async ({ services, params, query, url, base, principal, hono }) =>
       ok(
         await getItems(
           pageLinkDeps(services),
@@ -99,8 +99,9 @@ export const dataRoutes = [
             filter: query.$filter,
             select: query.$select,
             orderby: query.$orderby,
-            top: query.$top === undefined ? undefined : String(query.$top),
-            skip: query.$skip === undefined ? undefined : String(query.$skip),
+            // As sent, not as coerced: "1e2" or " 5" is no whole number (SPEC §11).
+            top: hono.req.query('$top'),
+            skip: hono.req.query('$skip'),
             count: query.$count,
             skiptoken: query.$skiptoken,
           },

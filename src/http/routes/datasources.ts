@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dropEntityVersion, unpublishEntity } from '../../datastore/index.ts';
 import { submitJob } from '../../jobs/index.ts';
 import {
+  checkExistingLocation,
   createDataSource,
   dataSourceIn,
   dataSourcePatch,
@@ -63,6 +64,7 @@ export const dataSourceRoutes = [
     body: dataSourceIn,
     responses: { 201: { description: 'The new data source (status notStarted).' } },
     handler: async ({ services, params, body }) => {
+      if (body.location !== undefined) checkExistingLocation(services.config.importDir, body.location);
       const ds = await createDataSource(
         services.db,
         services.clock,
@@ -93,8 +95,9 @@ export const dataSourceRoutes = [
     access: 'contributor',
     body: dataSourcePatch,
     responses: { 200: { description: 'The changed data source.' } },
-    handler: async ({ services, params, body }) =>
-      ok(
+    handler: async ({ services, params, body }) => {
+      if (body.location !== undefined) checkExistingLocation(services.config.importDir, body.location);
+      return ok(
         maskSecrets(
           await patchDataSource(
             services.db,
@@ -105,7 +108,8 @@ export const dataSourceRoutes = [
             services.sources,
           ),
         ),
-      ),
+      );
+    },
   }),
   route({
     method: 'delete',
