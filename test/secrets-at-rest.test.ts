@@ -70,7 +70,7 @@ for (const engine of await engines()) {
             {
               name: 'call',
               type: 'http.request',
-              url: 'https://user:pw@api.example.com/hook?token=abc',
+              url: 'https://api.example.com/hook?token=abc',
               headers: { Authorization: 'Bearer top-secret' },
               body: '{}',
             },
