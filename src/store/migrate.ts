@@ -20,8 +20,8 @@ export const migrations = [
   { version: 7, name: 'flow_run_envelope', sql: m0007 },
   { version: 13, name: 'nodes', sql: m0013 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
-  { version: 33, name: 'snapshots', sql: m0033 },
   { version: 18, name: 'audit', sql: m0018 },
+  { version: 33, name: 'snapshots', sql: m0033 },
   { version: 38, name: 'members', sql: m0038 },
 ];
 
