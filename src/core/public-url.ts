@@ -41,10 +41,37 @@ export function linkTo(base: BaseUrl, path: string, query?: Record<string, strin
 /** The resolver of a deployment's settings: request → base URL. */
 export function createBaseUrlResolver(settings: PublicUrlSettings): (req: IncomingRequest) => BaseUrl {
   const fixed = settings.publicUrl;
-  if (fixed !== undefined) return () => fixed;
-  const ranges = settings.trustedProxies.map((c) => ipaddr.parseCIDR(c));
-  const trusted = (addr: string | undefined): boolean => {
-    if (!addr) return false;
+  const trusted = trustedTest(settings.trustedProxies);
+  return (req) => {
+    if (fixed !== undefined) return fixed;
+    const received = new URL(req.url);
+    if (settings.trustedProxies.length === 0) return received.origin;
+    if (!trusted(req.remoteAddress)) return localBase(req) ?? received.origin;
+    const f = forwarded(req, trusted);
+    const proto = f.proto === 'https' || f.proto === 'http' ? f.proto : 'http';
+    const host = f.host !== undefined && hostPattern.test(f.host) ? f.host : received.host;
+    const prefix = f.prefix !== undefined && prefixPattern.test(f.prefix) ? f.prefix.replace(/\/+$/, '') : '';
+    return `${proto}://${host}${prefix}`;
+  };
+}
+
+/** The client's address for logs: the peer's, or — from a trusted proxy — the first untrusted address of the
+ * forwarded chain (X-Forwarded-For, else Forwarded for=). */
+export function createClientResolver(settings: PublicUrlSettings): (req: IncomingRequest) => string | undefined {
+  const trusted = trustedTest(settings.trustedProxies);
+  return (req) => {
+    if (!trusted(req.remoteAddress)) return req.remoteAddress;
+    const chain = list(req.header('x-forwarded-for'));
+    const hops = chain.length ? chain : parseForwarded(req.header('forwarded') ?? '').map((e) => e.for ?? '');
+    for (let i = hops.length - 1; i >= 0; i--) if (!trusted(hops[i]) || i === 0) return hops[i] || req.remoteAddress;
+    return req.remoteAddress;
+  };
+}
+
+function trustedTest(cidrs: string[]): (addr: string | undefined) => boolean {
+  const ranges = cidrs.map((c) => ipaddr.parseCIDR(c));
+  return (addr) => {
+    if (!addr || ranges.length === 0) return false;
     const bare = /^\[(.*)\](?::\d+)?$/.exec(addr)?.[1] ?? (/^[^:]+:\d+$/.test(addr) ? addr.replace(/:\d+$/, '') : addr);
     try {
       const a = ipaddr.process(bare);
@@ -52,16 +79,6 @@ export function createBaseUrlResolver(settings: PublicUrlSettings): (req: Incomi
     } catch {
       return false;
     }
-  };
-  return (req) => {
-    const received = new URL(req.url);
-    if (ranges.length === 0) return received.origin;
-    if (!trusted(req.remoteAddress)) return localBase(req) ?? received.origin;
-    const f = forwarded(req, trusted);
-    const proto = f.proto === 'https' || f.proto === 'http' ? f.proto : 'http';
-    const host = f.host !== undefined && hostPattern.test(f.host) ? f.host : received.host;
-    const prefix = f.prefix !== undefined && prefixPattern.test(f.prefix) ? f.prefix.replace(/\/+$/, '') : '';
-    return `${proto}://${host}${prefix}`;
   };
 }
 

@@ -3,7 +3,7 @@
 import { Hono, type Context } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import { createBaseUrlResolver, type BaseUrl } from '../core/public-url.ts';
+import { createBaseUrlResolver, createClientResolver, type BaseUrl, type IncomingRequest } from '../core/public-url.ts';
 import {
   allows,
   getInstance,
@@ -35,16 +35,19 @@ interface NodeSocketEnv {
   incoming?: { socket?: { remoteAddress?: string; localAddress?: string; localPort?: number } };
 }
 
-/** The resolver of the external base URL (src/core/public-url.ts) applied to a Hono request. */
-export function baseUrlOf(resolve: ReturnType<typeof createBaseUrlResolver>, c: Context): BaseUrl {
+/** A Hono request as the resolvers of src/core/public-url.ts see it. */
+function incomingOf(c: {
+  env: unknown;
+  req: { url: string; header(name: string): string | undefined };
+}): IncomingRequest {
   const socket = (c.env as NodeSocketEnv | undefined)?.incoming?.socket;
-  return resolve({
+  return {
     url: c.req.url,
     header: (name) => c.req.header(name),
     remoteAddress: socket?.remoteAddress,
     localAddress: socket?.localAddress,
     localPort: socket?.localPort,
-  });
+  };
 }
 
 /** The request's own URL as the outside sees it: the external base, then the path and query received. */
@@ -53,15 +56,12 @@ const externalUrl = (base: BaseUrl, c: Context): URL => {
   return new URL(`${base}${received.pathname}${received.search}`);
 };
 
-/** The peer's address (the reverse proxy's, when there is one). */
-const clientAddress = (env: unknown): string | undefined =>
-  (env as NodeSocketEnv | undefined)?.incoming?.socket?.remoteAddress;
-
 /** `webDir`: serve the built web UI from this folder at / (see static.ts); left out, only the API is served. */
 export function createApp(services: Services, routes: Route[], opts: { webDir?: string } = {}): Hono {
   const app = new Hono();
   const { log } = services;
   const resolveBase = createBaseUrlResolver(services.config);
+  const resolveClient = createClientResolver(services.config);
 
   app.onError((err, c) => {
     const requestId = (c.get('requestId' as never) as string | undefined) ?? newId('req');
@@ -95,7 +95,7 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       route,
       status: c.res.status,
       ms: Math.round(ms),
-      client: clientAddress(c.env),
+      client: resolveClient(incomingOf(c)),
     };
     if (c.res.status >= 500) log.warn('request', fields);
     else log.debug('request', fields);
@@ -113,7 +113,7 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       if (principal) await enforceScope(services, r, principal, params);
       const query = parseQuery(r, c);
       const body = await parseBody(services, r, c);
-      const base = baseUrlOf(resolveBase, c);
+      const base = resolveBase(incomingOf(c));
       const ctx = { params, query, body, principal, services, requestId, base, url: externalUrl(base, c), hono: c };
       const reply = isAudited(r) ? await runAudited(services.db, r, ctx, () => r.handler(ctx)) : await r.handler(ctx);
       if (reply instanceof Response) return reply;
