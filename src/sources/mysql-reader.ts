@@ -5,9 +5,8 @@ import { Buffer } from 'node:buffer';
 import mysql from 'mysql2';
 import type { Connection, FieldPacket } from 'mysql2';
 import type { AllowList } from '../core/address-policy.ts';
-import { resolveTarget } from '../core/address-policy.ts';
 import type { DataSource } from './model.ts';
-import { databaseTarget } from './remote-location.ts';
+import { connectAddress, databaseTarget } from './remote-location.ts';
 import type { RowReader, SourceColumn } from './row-reader.ts';
 import { batchRows } from './row-reader.ts';
 import { mysqlDialect, selectSql } from './select-sql.ts';
@@ -96,12 +95,7 @@ export async function openMysql(
   const t = databaseTarget(ds);
   const where = `MySQL ${t.host}:${t.port}/${t.database}`;
   const fail = (err: unknown) => explain(err, where, t.password, t.connectTimeoutMs);
-  let address: string;
-  try {
-    address = await resolveTarget(t.host, opts.allow);
-  } catch (err) {
-    throw fail(err);
-  }
+  const address = await connectAddress(t, opts.allow, fail);
   const conn: Connection = mysql.createConnection({
     host: address,
     port: t.port,

@@ -3,9 +3,8 @@
 // bytea; each column's DuckDB type follows its PostgreSQL type.
 import pg from 'pg';
 import type { AllowList } from '../core/address-policy.ts';
-import { resolveTarget } from '../core/address-policy.ts';
 import type { DataSource } from './model.ts';
-import { databaseTarget } from './remote-location.ts';
+import { connectAddress, databaseTarget } from './remote-location.ts';
 import type { RowReader, SourceColumn } from './row-reader.ts';
 import { batchRows } from './row-reader.ts';
 import { postgresDialect, selectSql } from './select-sql.ts';
@@ -70,12 +69,7 @@ export async function openPostgres(
   const t = databaseTarget(ds);
   const where = `PostgreSQL ${t.host}:${t.port}/${t.database}`;
   const fail = (err: unknown) => explain(err, where, t.password, t.connectTimeoutMs);
-  let address: string;
-  try {
-    address = await resolveTarget(t.host, opts.allow);
-  } catch (err) {
-    throw fail(err);
-  }
+  const address = await connectAddress(t, opts.allow, fail);
   const client = new pg.Client({
     host: address,
     port: t.port,

@@ -1,7 +1,7 @@
 // Where a database or web API data source connects, checked on save (URL shape, kind-specific options, literal
 // addresses against the target policy) and turned into connection settings at refresh time.
 import type { AllowList } from '../core/address-policy.ts';
-import { checkTargetHost, checkTargetUrl } from '../core/address-policy.ts';
+import { checkTargetHost, checkTargetUrl, resolveTarget } from '../core/address-policy.ts';
 import { AppError } from '../core/errors.ts';
 import type { DatabaseKind, DataSource, SourceKind } from './model.ts';
 import { isDatabaseKind, isFileKind } from './model.ts';
@@ -117,4 +117,18 @@ export function databaseTarget(ds: Pick<DataSource, 'kind' | 'location' | 'optio
     connectTimeoutMs: ds.options.connectTimeoutMs ?? 10_000,
     statementTimeoutMs: ds.options.statementTimeoutMs ?? 300_000,
   };
+}
+
+/** The address to connect to for a database target, resolved and checked against the target policy at connect;
+ * a refusal or a failed lookup goes through the reader's own `explain`. */
+export async function connectAddress(
+  t: DatabaseTarget,
+  allow: AllowList,
+  explain: (err: unknown) => Error,
+): Promise<string> {
+  try {
+    return await resolveTarget(t.host, allow);
+  } catch (err) {
+    throw explain(err);
+  }
 }
