@@ -1,5 +1,5 @@
 // The insight pages of the web UI in a real browser (Debian's Chromium through playwright-core) against a real server
-// with data set up through the HTTP API: Unify with its configuration and the last run's statistics; Segments with
+// with data set up through the HTTP API: Unify with its configuration in forms and the last run's statistics; Segments with
 // the live count preview (the API's count), the server's message for a bad query, saving, and the member-count
 // history with threshold lines after more refreshes of changed data; Measures with one line per dimension value, the
 // editor's row-count preview and the value history; Customers with search and the profile card with its source
@@ -138,36 +138,35 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
   const nav = (label: string) => navOf(page, label);
   const preview = () => page.getByLabel('Count preview');
 
-  test("Unify shows the map, match and merge configuration and the last run's statistics", async () => {
+  test("Unify shows the map, match and merge configuration in forms and the last run's statistics", async () => {
     await nav('Unify').click();
-    const map = page.getByRole('table', { name: 'Map' });
-    await map.waitFor();
-    const rows = await map
-      .locator('tbody tr')
-      .evaluateAll((trs) =>
-        trs.map((tr) => [
-          ...[...tr.querySelectorAll('td.mono')].map((td) => td.textContent),
-          [...tr.querySelectorAll('.chip')].map((c) => c.textContent),
-        ]),
-      );
-    assert.deepEqual(
-      rows,
-      unification.map.map((m) => [
-        m.entity,
-        m.primaryKey,
-        Object.entries(m.attributes).map(([column, attribute]) => `${column} → ${attribute}`),
-      ]),
-    );
-    await page.getByText('Order: CrmContacts › ShopCustomers; deduplicate within entities: yes').waitFor();
-    assert.deepEqual(await cells(page.getByRole('table', { name: 'Match rules' })), [
-      ['Same e-mail', 'Email', 'email', 'exact'],
-      ['Same phone, similar last name', 'Phone', 'phone', 'exact'],
-      ['', 'LastName', 'name', 'high'],
-    ]);
-    assert.deepEqual(await cells(page.getByRole('table', { name: 'Merge policies' })), [
-      ['(default)', 'importance'],
-      ['Phone', 'mostFilled'],
-    ]);
+    for (const m of unification.map) {
+      await page.getByRole('table', { name: `Columns of ${m.entity}` }).waitFor();
+      assert.equal(await page.getByLabel(`Primary key of ${m.entity}`).inputValue(), m.primaryKey);
+      for (const [column, attribute] of Object.entries(m.attributes))
+        assert.equal(
+          await page.getByLabel(`Unified attribute of ${m.entity} column ${column}`, { exact: true }).inputValue(),
+          attribute,
+        );
+    }
+    const order = page.getByRole('list', { name: 'Order of the sources' });
+    assert.deepEqual(await order.locator('li .mono').allInnerTexts(), ['CrmContacts', 'ShopCustomers']);
+    assert.equal(await page.getByLabel('Also match records within the same source').isChecked(), true);
+    for (const [i, rule] of unification.match.rules.entries()) {
+      assert.equal(await page.getByLabel(`Rule ${i + 1} name`).inputValue(), rule.name);
+      for (const [k, c] of rule.conditions.entries()) {
+        const label = `Rule ${i + 1} condition ${k + 1}`;
+        assert.equal(await page.getByLabel(`${label} attribute`).inputValue(), c.attribute);
+        assert.equal(await page.getByLabel(`${label} precision`).inputValue(), c.precision);
+        const checked = await page
+          .getByRole('group', { name: `${label} normalize` })
+          .locator('input:checked')
+          .count();
+        assert.equal(checked, c.normalize.length, label);
+      }
+    }
+    assert.equal(await page.getByLabel('Default merge policy').inputValue(), 'importance');
+    assert.equal(await page.getByLabel('Merge policy of Phone').inputValue(), 'mostFilled');
 
     const task = firstJob.tasks.find((t: any) => t.operationType === 'unification');
     assert.deepEqual(
@@ -180,7 +179,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
         durationMs: undefined,
       },
     );
-    const last = page.locator('.card', { has: page.getByRole('heading', { name: 'Last unification' }) });
+    const last = page.getByRole('region', { name: 'Last unification' });
     await last.locator('.badge-succeeded').waitFor();
     assert.match(await last.locator('p').first().innerText(), new RegExp(`job ${firstJob.id}, finished `));
     const stats = await last

@@ -152,6 +152,60 @@ for (const engine of await engines()) {
       }
     });
 
+    test('a test counts what a configuration not saved would do; the statistics are the last run’s', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        await setup(s);
+        assert.equal((await s.call('GET', `${U}/manage/unification/statistics`)).status, 404);
+        await runAll(s);
+        assert.equal((await s.call('PUT', `${U}/manage/unification`, { body: config })).status, 200);
+        const job = await runAll(s);
+        const stats = await s.call('GET', `${U}/manage/unification/statistics`);
+        assert.equal(stats.status, 200);
+        const task = job.tasks.find((t: any) => t.operationType === 'unification');
+        assert.deepEqual(stats.body, {
+          jobId: job.id,
+          status: 'succeeded',
+          startedAt: task.startedAt,
+          finishedAt: task.finishedAt,
+          error: null,
+          stats: task.stats,
+        });
+        assert.deepEqual(task.stats.matchesPerRule, { 'Same e-mail': 1, 'Same phone, similar last name': 1 });
+
+        // Without the phone rule, Bob/Robert stays two profiles; nothing is saved or published by the test.
+        const emailOnly = structuredClone(config);
+        emailOnly.match.rules = emailOnly.match.rules.slice(0, 1);
+        const tested = await s.call('POST', `${U}/manage/unification/test`, { body: emailOnly });
+        assert.equal(tested.status, 200, JSON.stringify(tested.body));
+        assert.deepEqual(
+          { ...tested.body, durationMs: undefined },
+          {
+            sourceRecords: 7,
+            unifiedProfiles: 6,
+            matchedRecords: 1,
+            matchesPerRule: { 'Same e-mail': 1 },
+            durationMs: undefined,
+          },
+        );
+        assert.equal((await s.call('GET', `${U}/manage/unification`)).body.match.rules.length, 2);
+        assert.equal((await s.readEntity('default', 'Customer')).length, 5);
+
+        const bad = structuredClone(config) as any;
+        bad.map[0].attributes.nope = 'Nope';
+        const refused = await s.call('POST', `${U}/manage/unification/test`, { body: bad });
+        assert.equal(refused.status, 400);
+        assert.match(refused.body.error.message, /nope/);
+        const unknown = structuredClone(config) as any;
+        unknown.map.push({ entity: 'Nowhere', primaryKey: 'id', attributes: {} });
+        const noData = await s.call('POST', `${U}/manage/unification/test`, { body: unknown });
+        assert.equal(noData.status, 400);
+        assert.match(noData.body.error.message, /entity Nowhere has no data yet/);
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('a failed ingestion fails only itself; unification runs on its last good data', async () => {
       const s = await startTestServer({ engine });
       try {

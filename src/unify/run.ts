@@ -20,8 +20,9 @@ export interface UnificationInput {
   config: UnificationConfig;
   /** Each mapped entity's current table and schema, by entity name. */
   sources: Record<string, SourceTable>;
-  /** Quoted physical table names to create. */
-  output: { customer: string; conflationMap: string };
+  /** Quoted physical table names to create; without them the run only matches and counts (a dry run: nothing but
+   * temporary tables is written, so it may run on a reader connection). */
+  output?: { customer: string; conflationMap: string } | undefined;
   /** Quoted table of the last published ConflationMap, so that profiles keep their CustomerId. */
   previousConflationMap?: string | undefined;
   /** Polled between steps; when it returns true the run stops with TaskError('Canceled'). */
@@ -80,7 +81,7 @@ async function writeAssignments(conn: DuckDBConnection, table: string, clusters:
   return matched;
 }
 
-/** Runs map, match and merge, creating `output.customer` and `output.conflationMap`. */
+/** Runs map, match and merge, creating `output.customer` and `output.conflationMap` (when given). */
 export async function runUnification(conn: DuckDBConnection, input: UnificationInput): Promise<UnificationStats> {
   const started = performance.now();
   const { config } = input;
@@ -142,15 +143,17 @@ export async function runUnification(conn: DuckDBConnection, input: UnificationI
     await conn.run(`DROP TABLE ${temp.edges}`);
     const matched = await writeAssignments(conn, temp.assign, clusters);
     checkCanceled();
-    const tables = { ...temp, previousConflationMap: input.previousConflationMap, ...input.output };
-    outputsStarted = true;
-    await assignCustomerIds(conn, tables, config.match.order);
-    await writeOutputs(conn, tables, {
-      config,
-      attributes,
-      entities: config.match.order,
-      rules: config.match.rules.map((r) => r.name),
-    });
+    if (input.output) {
+      const tables = { ...temp, previousConflationMap: input.previousConflationMap, ...input.output };
+      outputsStarted = true;
+      await assignCustomerIds(conn, tables, config.match.order);
+      await writeOutputs(conn, tables, {
+        config,
+        attributes,
+        entities: config.match.order,
+        rules: config.match.rules.map((r) => r.name),
+      });
+    }
     const matchesPerRule = Object.fromEntries(config.match.rules.map((r) => [r.name, 0]));
     for (const r of clusters.matchedBy) {
       const rule = config.match.rules[r];
@@ -164,7 +167,7 @@ export async function runUnification(conn: DuckDBConnection, input: UnificationI
       durationMs: Math.round(performance.now() - started),
     };
   } catch (err) {
-    if (outputsStarted)
+    if (outputsStarted && input.output)
       for (const t of [input.output.customer, input.output.conflationMap])
         await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
     throw err;

@@ -1,206 +1,187 @@
-// Unify: the map / match / merge configuration as readable tables, a JSON editor that saves it (validation
-// messages inline), and the statistics of the last unification task.
+// Unify: the map / match / merge configuration edited in forms (UnifyMapEditor, UnifyMatchEditor, UnifyMergeEditor)
+// from the sources' schemas, a test of the edited configuration on the published data (what a run would count, per
+// rule), saving it (validation messages inline), the statistics of the last run, and the JSON view as an extra.
 import { useEffect, useState } from 'react';
 import { api, ApiError, type List } from './api.ts';
 import { duration, num, when } from './format.ts';
-import type { Job, Task } from './shapes.ts';
+import { Link } from './Link.tsx';
+import type { Status, TaskError } from './shapes.ts';
+import { withDefaults, type UnificationConfig, type UnifyStats } from './unify-model.ts';
+import { UnifyMapEditor, type SourceEntity } from './UnifyMapEditor.tsx';
+import { UnifyMatchEditor } from './UnifyMatchEditor.tsx';
+import { UnifyMergeEditor } from './UnifyMergeEditor.tsx';
 import { useAction, useLoad } from './use-load.ts';
 import { Badge, Empty, ErrorBox } from './widgets.tsx';
 
-interface Condition {
-  attribute: string;
-  normalize?: string[];
-  precision?: string | number;
-}
-interface UnificationConfig {
-  map: Array<{ entity: string; primaryKey: string; attributes: Record<string, string> }>;
-  match: { order?: string[]; deduplicate?: boolean; rules: Array<{ name: string; conditions: Condition[] }> };
-  merge: { default?: { policy: string }; attributes?: Record<string, { policy: string; by?: string }> };
+interface LastRun {
+  jobId: string;
+  status: Status;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: TaskError | null;
+  stats: (UnifyStats & Record<string, unknown>) | null;
 }
 
-const example: UnificationConfig = {
-  map: [{ entity: 'Contacts', primaryKey: 'id', attributes: { first_name: 'FirstName', email: 'Email' } }],
-  match: {
-    order: ['Contacts'],
-    deduplicate: true,
-    rules: [{ name: 'Same e-mail', conditions: [{ attribute: 'Email', normalize: ['email'], precision: 'exact' }] }],
-  },
-  merge: { default: { policy: 'importance' } },
-};
-
-async function loadConfig(): Promise<UnificationConfig | null> {
+/** The stored value, or null when there is none (404). */
+async function orNull<T>(path: string): Promise<T | null> {
   try {
-    return await api.get<UnificationConfig>('~/manage/unification');
+    return await api.get<T>(path);
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return null;
     throw e;
   }
 }
 
+const asJson = (c: UnificationConfig) => JSON.stringify(c, null, 2);
+
 export function UnifyPage() {
-  const config = useLoad(loadConfig, []);
-  const jobs = useLoad(() => api.get<List<Job>>('~/jobs?limit=100'), []);
-  const [text, setText] = useState('');
+  const stored = useLoad(() => orNull<unknown>('~/manage/unification'), []);
+  const entities = useLoad(() => api.get<List<SourceEntity>>('~/manage/entities'), []);
+  const last = useLoad(() => orNull<LastRun>('~/manage/unification/statistics'), []);
+  const [draft, setDraft] = useState<UnificationConfig | null>(null);
+  const [json, setJson] = useState<{ text: string; edited: boolean }>({ text: '', edited: false });
+  const [tested, setTested] = useState<UnifyStats>();
   const [saved, setSaved] = useState(false);
   const action = useAction();
 
   useEffect(() => {
-    if (config.data !== undefined) setText(JSON.stringify(config.data ?? example, null, 2));
-  }, [config.data]);
+    if (stored.data === undefined) return;
+    const c = withDefaults(stored.data ?? {});
+    setDraft(c);
+    setJson({ text: asJson(c), edited: false });
+  }, [stored.data]);
 
-  const save = () => {
+  const edit = (c: UnificationConfig) => {
+    setDraft(c);
+    setJson({ text: asJson(c), edited: false });
     setSaved(false);
-    void action.run(async () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (e) {
-        throw new Error(`The configuration is not valid JSON: ${(e as Error).message}`);
-      }
-      await api.put('~/manage/unification', body);
-      setSaved(true);
-      config.reload();
-    });
   };
+  /** The configuration to send: the JSON view's text when it was edited, else the forms'. */
+  const current = (): UnificationConfig => {
+    if (!json.edited) return draft as UnificationConfig;
+    try {
+      const c = withDefaults(JSON.parse(json.text));
+      edit(c);
+      return c;
+    } catch (e) {
+      throw new Error(`The configuration is not valid JSON: ${(e as Error).message}`);
+    }
+  };
+  const save = () =>
+    void action.run(async () => {
+      setSaved(false);
+      await api.put('~/manage/unification', current());
+      setSaved(true);
+    });
+  const test = () =>
+    void action.run(async () => {
+      setTested(undefined);
+      setTested(await api.post<UnifyStats>('~/manage/unification/test', current()));
+    });
 
-  const last = (jobs.data?.value ?? [])
-    .flatMap((j) => j.tasks.map((t) => ({ job: j, task: t })))
-    .find((r) => r.task.operationType === 'unification' && r.task.status !== 'queued');
-
+  const sources = (entities.data?.value ?? []).filter((e) => e.kind === 'source');
   return (
     <section>
       <header className="page-header">
         <h1>Unify</h1>
       </header>
-      <ErrorBox error={config.error} />
-      {config.data === null ? (
-        <Empty>Unification is not configured yet. Start from the example below and save it.</Empty>
+      <ErrorBox error={stored.error ?? entities.error ?? last.error} />
+      {stored.data === null ? (
+        <Empty>Unification is not configured yet: map a source below, add a rule, and save.</Empty>
       ) : null}
-      {config.data ? <ConfigTables config={config.data} /> : null}
-      <LastRun task={last?.task} jobId={last?.job.id} />
-      <div className="card">
-        <h2>Edit as JSON</h2>
-        <textarea
-          className="code"
-          aria-label="Unification configuration JSON"
-          rows={18}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          spellCheck={false}
-        />
-        <ErrorBox error={action.error} />
-        <div className="row">
-          <button type="button" className="primary" onClick={save} disabled={action.busy}>
-            Save configuration
-          </button>
-          {saved ? <span className="ok">Saved.</span> : null}
-        </div>
-      </div>
+      <LastRunCard run={last.data ?? undefined} loaded={last.data !== undefined} />
+      {draft ? (
+        <>
+          <UnifyMapEditor config={draft} entities={sources} onChange={edit} />
+          <UnifyMatchEditor config={draft} lastRun={last.data?.stats ?? undefined} tested={tested} onChange={edit} />
+          <UnifyMergeEditor config={draft} onChange={edit} />
+          <div className="card actions-bar">
+            <ErrorBox error={action.error} />
+            <div className="row">
+              <button type="button" onClick={test} disabled={action.busy}>
+                Test on the current data
+              </button>
+              <button type="button" className="primary" onClick={save} disabled={action.busy}>
+                Save configuration
+              </button>
+              {saved ? (
+                <span className="ok" role="status">
+                  Saved: the next refresh uses it (<Link to="/admin/status">System › Status</Link>).
+                </span>
+              ) : null}
+            </div>
+            {tested ? <TestResult stats={tested} lastRun={last.data?.stats ?? undefined} /> : null}
+          </div>
+          <details className="card">
+            <summary>Edit as JSON</summary>
+            <textarea
+              className="code"
+              aria-label="Unification configuration JSON"
+              rows={18}
+              value={json.text}
+              onChange={(e) => setJson({ text: e.target.value, edited: true })}
+              spellCheck={false}
+            />
+            <p className="muted">Test and Save use this text once it has been edited; the forms then show it.</p>
+          </details>
+        </>
+      ) : null}
     </section>
   );
 }
 
-function ConfigTables({ config }: { config: UnificationConfig }) {
+function TestResult({ stats, lastRun }: { stats: UnifyStats; lastRun: UnifyStats | undefined }) {
+  const rows: Array<[string, keyof UnifyStats]> = [
+    ['Source records', 'sourceRecords'],
+    ['Unified profiles', 'unifiedProfiles'],
+    ['Matched records', 'matchedRecords'],
+  ];
   return (
-    <>
-      <div className="card">
-        <h2>Map</h2>
-        <table className="table" aria-label="Map">
+    <div role="status" aria-label="Test result">
+      <h3>Test: what a refresh with this configuration would do</h3>
+      <div className="table-box">
+        <table className="table" aria-label="Test compared with the last run">
           <thead>
             <tr>
-              <th>Entity</th>
-              <th>Primary key</th>
-              <th>Source column → unified attribute</th>
+              <th>Count</th>
+              <th>With this configuration</th>
+              <th>Last run</th>
             </tr>
           </thead>
           <tbody>
-            {config.map.map((m) => (
-              <tr key={m.entity}>
-                <td className="mono">{m.entity}</td>
-                <td className="mono">{m.primaryKey}</td>
-                <td>
-                  {Object.entries(m.attributes).map(([col, attr]) => (
-                    <span key={col} className="chip">
-                      {col} → {attr}
-                    </span>
-                  ))}
-                </td>
+            {rows.map(([label, k]) => (
+              <tr key={k}>
+                <td>{label}</td>
+                <td>{num(stats[k])}</td>
+                <td>{lastRun ? num(lastRun[k]) : '—'}</td>
+              </tr>
+            ))}
+            {Object.entries(stats.matchesPerRule ?? {}).map(([rule, n]) => (
+              <tr key={`rule:${rule}`}>
+                <td>Joined by “{rule}”</td>
+                <td>{num(n)}</td>
+                <td>{lastRun?.matchesPerRule?.[rule] === undefined ? '—' : num(lastRun.matchesPerRule[rule])}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <div className="card">
-        <h2>Match</h2>
-        <p>
-          Order: {(config.match.order ?? []).join(' › ') || '—'}; deduplicate within entities:{' '}
-          {config.match.deduplicate ? 'yes' : 'no'}
-        </p>
-        <table className="table" aria-label="Match rules">
-          <thead>
-            <tr>
-              <th>Rule</th>
-              <th>Attribute</th>
-              <th>Normalize</th>
-              <th>Precision</th>
-            </tr>
-          </thead>
-          <tbody>
-            {config.match.rules.flatMap((r) =>
-              r.conditions.map((c, i) => (
-                <tr key={`${r.name}:${i}`}>
-                  <td>{i === 0 ? r.name : ''}</td>
-                  <td className="mono">{c.attribute}</td>
-                  <td>{(c.normalize ?? []).join(', ') || '—'}</td>
-                  <td>{String(c.precision ?? 'exact')}</td>
-                </tr>
-              )),
-            )}
-          </tbody>
-        </table>
-      </div>
-      <div className="card">
-        <h2>Merge</h2>
-        <table className="table" aria-label="Merge policies">
-          <thead>
-            <tr>
-              <th>Attribute</th>
-              <th>Policy</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <td>(default)</td>
-              <td>{config.merge.default?.policy ?? 'importance'}</td>
-            </tr>
-            {Object.entries(config.merge.attributes ?? {}).map(([attr, p]) => (
-              <tr key={attr}>
-                <td className="mono">{attr}</td>
-                <td>
-                  {p.policy}
-                  {p.by ? ` by ${p.by}` : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </>
+    </div>
   );
 }
 
-function LastRun({ task, jobId }: { task: Task | undefined; jobId: string | undefined }) {
-  if (!task) return <Empty>No unification has run yet.</Empty>;
-  const s = (task.stats ?? {}) as Record<string, unknown>;
-  const perRule = (s.matchesPerRule ?? {}) as Record<string, number>;
+function LastRunCard({ run, loaded }: { run: LastRun | undefined; loaded: boolean }) {
+  if (!run) return loaded ? <Empty>No unification has run yet.</Empty> : null;
+  const s = run.stats ?? {};
+  const perRule = s.matchesPerRule ?? {};
   return (
-    <div className="card">
-      <h2>Last unification</h2>
+    <section className="card" aria-labelledby="unify-last">
+      <h2 id="unify-last">Last unification</h2>
       <p>
-        <Badge status={task.status} /> job <span className="mono">{jobId}</span>, finished {when(task.finishedAt)}, took{' '}
-        {duration(task.startedAt, task.finishedAt)}
+        <Badge status={run.status} /> job <span className="mono">{run.jobId}</span>, finished {when(run.finishedAt)},
+        took {duration(run.startedAt, run.finishedAt)}
       </p>
-      {task.error ? <div className="error-inline">{task.error.message}</div> : null}
+      {run.error ? <div className="error-inline">{run.error.message}</div> : null}
       <div className="stats">
         <Stat label="Source records" value={s.sourceRecords} />
         <Stat label="Unified profiles" value={s.unifiedProfiles} />
@@ -224,7 +205,7 @@ function LastRun({ task, jobId }: { task: Task | undefined; jobId: string | unde
           </tbody>
         </table>
       ) : null}
-    </div>
+    </section>
   );
 }
 
