@@ -14,7 +14,7 @@ import { describeTable, getEntity, publishEntities, type PublishedEntity } from 
 import { maxProfilesLimit } from '../src/events/index.ts';
 import { startRuntime } from '../src/http/runtime.ts';
 import { compileFilter } from '../src/datastore/odata/index.ts';
-import { filterOptions, recordChangesSql } from '../src/insights/index.ts';
+import { changesPartSql, filterOptions } from '../src/insights/index.ts';
 import { definitionScope, getJob, submitJob } from '../src/jobs/index.ts';
 import type { Bench } from './lib.ts';
 import { ms } from './lib.ts';
@@ -162,20 +162,19 @@ const bench: Bench = async ({ dir, scale, log }) => {
         f.params as DuckDBValue[],
       );
       const evaluateMs = performance.now() - t0;
-      const diff = recordChangesSql({
-        view: '"bench_changes__v99"',
-        version: 99,
+      const diff = changesPartSql({
+        part: '"bench_changes"',
         jobId: 'job_bench',
         previous: 'bench_previous',
         next: after!.table,
         segments: [{ id: segment.id as string, name: 'Half', evaluatedAt: new Date().toISOString() }],
+        merge: [],
         retainFrom: new Date(0),
       });
       const t1 = performance.now();
-      for (const s of diff) await conn.run(s.sql, s.params as DuckDBValue[]);
+      await conn.run(diff.sql, diff.params as DuckDBValue[]);
       const diffMs = performance.now() - t1;
-      await conn.run('DELETE FROM "SegmentMembershipChanges__log" WHERE "Version" = 99');
-      await conn.run('DROP VIEW "bench_changes__v99"');
+      await conn.run('DROP TABLE "bench_changes"');
       return { evaluateMs, diffMs };
     });
     const rate = (expected / deliveredMs) * 1000;

@@ -1,12 +1,13 @@
 // Three real nodes (SPEC §10): three server processes on one PostgreSQL database and one shared directory, each with
 // its own port and data directory. Checked: every node gives the same answers after a refresh ran on another, a
-// nextLink from one node works on another, a job started on one node is read from the others, `kill -9` of the node
+// nextLink from one node works on another, the changes of segment membership (SegmentMembershipChanges) of jobs run
+// on different nodes are one history on every node and each event's changesLink works on any node, a job started on one node is read from the others, `kill -9` of the node
 // running a job (no restart) ends the job within the lease and a new refresh succeeds on a survivor, a node restarted
 // within its lease ends its own interrupted job, no delivery is lost across nodes and kills, and the rate limit is
 // one count across nodes. A short lease (2 s) keeps the test quick; nothing waits on the clock, only on conditions.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -182,6 +183,82 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
     assert.equal(onOther.status, 200, 'a nextLink of node 1 works on node 3');
     assert.deepEqual(onOther.body.value, (await call(nodes[0]!, 'GET', next)).body.value);
 
+    // SegmentMembershipChanges is published like every entity: each job's changes are read from every node, through
+    // the changesLink of its event, and the history stays whole whichever node ran which job.
+    const crm = (rows: string[]) => ['contact_id,first_name,points', ...rows].join('\n');
+    const crmData = [
+      crm(['1,Ann,100', '2,Bob,500', '3,Cy,300']),
+      crm(['1,Ann,900', '2,Bob,10', '3,Cy,300', '4,Dee,700', '5,Eve,800']),
+    ];
+    writeFileSync(path.join(shared, 'imports', 'crm.csv'), crmData[0]!);
+    const crmSource = await call(nodes[0]!, 'POST', `${U}/manage/datasources`, {
+      name: 'CRM',
+      kind: 'csv',
+      location: 'crm.csv',
+      entity: 'CrmContacts',
+      primaryKey: 'contact_id',
+    });
+    assert.equal(crmSource.status, 201, JSON.stringify(crmSource.body));
+    const unified = await call(nodes[0]!, 'PUT', `${U}/manage/unification`, {
+      map: [
+        { entity: 'CrmContacts', primaryKey: 'contact_id', attributes: { first_name: 'FirstName', points: 'Points' } },
+      ],
+      match: { order: ['CrmContacts'], deduplicate: false, rules: [] },
+      merge: { default: { policy: 'importance' }, attributes: {} },
+    });
+    assert.equal(unified.status, 200, JSON.stringify(unified.body));
+    const fullRefresh = async (n: Node) => {
+      const j = (await call(n, 'POST', `${U}/jobs`, { operationType: 'all' })).body;
+      await until(`full refresh ${j.id} ended`, async () => ended(await job(n, j.id)));
+      assert.equal((await job(n, j.id)).status, 'succeeded');
+      const r = await control.query<{ claimed_by: string }>('SELECT claimed_by FROM jobs WHERE id = $1', [j.id]);
+      return { id: j.id as string, node: r.rows[0]!.claimed_by };
+    };
+    await fullRefresh(nodes[0]!); // Customer, for the segment query to be checked against
+    const vip = await call(nodes[0]!, 'POST', `${U}/manage/segments`, {
+      name: 'VIP',
+      query: 'Points ge 300',
+      owners: [],
+    });
+    const changesSub = await call(nodes[0]!, 'POST', `${U}/triggers/segment-membership-changed/subscriptions`, {
+      callbackUrl: `${rx.url}/changes`,
+      segmentId: vip.body.id,
+    });
+    assert.equal(changesSub.status, 201, JSON.stringify(changesSub.body));
+    await fullRefresh(nodes[0]!); // the baseline: nothing recorded
+    // Jobs that change members, each submitted to another node (the node a job is submitted to wakes first), until
+    // two of them ran on different nodes.
+    const changeJobs: Array<{ id: string; node: string }> = [];
+    for (let i = 0; i < 6 && new Set(changeJobs.map((j) => j.node)).size < 2; i++) {
+      writeFileSync(path.join(shared, 'imports', 'crm.csv'), crmData[(i + 1) % 2]!);
+      changeJobs.push(await fullRefresh(nodes[(i + 1) % 3]!));
+    }
+    assert.ok(new Set(changeJobs.map((j) => j.node)).size >= 2, 'jobs with changes ran on two nodes');
+    const changeEvents = () =>
+      rx.received.filter((r) => r.path === '/changes').map((r) => r.json as { data: Record<string, any> });
+    await until('every job with changes sent its summary', () => changeEvents().length === changeJobs.length);
+    for (const e of changeEvents()) {
+      const link = new URL(e.data.changesLink as string);
+      const perNode = await Promise.all(nodes.map((n) => call(n, 'GET', n.base + link.pathname + link.search)));
+      for (const r of perNode) {
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.value.length, e.data.entered + e.data.exited, 'the changes of the job, on every node');
+        assert.ok(r.body.value.every((c: { JobId: string }) => c.JobId === e.data.jobId));
+        assert.deepEqual(r.body.value, perNode[0]!.body.value, 'the same changes on every node');
+      }
+    }
+    const history = await Promise.all(
+      nodes.map((n) => call(n, 'GET', `${U}/data/SegmentMembershipChanges?$count=true&$top=1000`)),
+    );
+    const total = changeEvents().reduce((sum, e) => sum + e.data.entered + e.data.exited, 0);
+    for (const h of history) {
+      assert.equal(h.body['@odata.count'], total, 'the whole history on every node');
+      assert.deepEqual(
+        new Set(h.body.value.map((c: { JobId: string }) => c.JobId)),
+        new Set(changeJobs.map((j) => j.id)),
+      );
+    }
+
     // The rate limit is one count across nodes.
     const limited = await call(nodes[0]!, 'POST', `${U}/connections`, {
       name: 'limited',
@@ -235,13 +312,11 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
     await until('every event was delivered', () => [...want].every((id) => got().has(id)));
 
     // The files of the replaced version go once every live node has synced past it (grace: two leases).
-    const published = await control.query<{ physical: string }>(
-      "SELECT physical FROM entities WHERE name = 'Contacts'",
-    );
-    const dir = (table: string) => path.join(shared, 'snapshots', 'default', table.slice(1, -1));
-    assert.equal(published.rows[0]!.physical, '"Contacts__v2"');
-    assert.ok(existsSync(dir('"Contacts__v2"')));
-    await until('the replaced version was removed from the shared directory', () => !existsSync(dir('"Contacts__v1"')));
+    const published = await control.query<{ version: number }>("SELECT version FROM entities WHERE name = 'Contacts'");
+    const dir = (version: number) => path.join(shared, 'snapshots', 'default', `Contacts__v${version}`);
+    const newest = Number(published.rows[0]!.version);
+    assert.ok(existsSync(dir(newest)));
+    await until('the replaced version was removed from the shared directory', () => !existsSync(dir(newest - 1)));
   } finally {
     await Promise.all(live().map((n) => kill9(n)));
     await rx.close();

@@ -4,9 +4,13 @@
 // customer's profile up to maxProfiles and then a truncated summary, and an exited-only summary; the changes stay in
 // SegmentMembershipChanges; bad trigger parameters are refused with 400. Both engines.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { manualClock } from '../src/core/clock.ts';
+import { getEntity, logPartsRead, queryRows } from '../src/datastore/index.ts';
+import { maxChangesParts } from '../src/insights/index.ts';
 import { engines } from './support/engines.ts';
 import { runsOf, startSmtp } from './support/flows.ts';
 import { startReceiver, type Received } from './support/receiver.ts';
@@ -281,6 +285,60 @@ describe('SegmentMembershipChanges retention', () => {
         now.every((r: string) => r.startsWith(second.id)),
         now.join(),
       );
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+const segmentsJob = async (s: TestServer): Promise<{ id: string }> => {
+  const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'segments' }, 202);
+  const done = await s.waitForJob('default', job.id);
+  assert.equal(done.status, 'succeeded', JSON.stringify(done.tasks));
+  return { id: job.id as string };
+};
+
+describe('SegmentMembershipChanges history in parts', () => {
+  test('each job adds one part; past maxChangesParts a job merges them; parts that leave are queued for removal', async () => {
+    const s = await startTestServer();
+    try {
+      const { segmentId } = await setUp(s);
+      await runAll(s, { mustSucceed: true });
+      const data = await s.runtime.services.dataStore.instance('default');
+      // The parts the published version reads.
+      const partsNow = async () => {
+        const e = await getEntity(s.runtime.services.db, 'default', 'SegmentMembershipChanges');
+        const view = await data.read((conn) =>
+          queryRows(conn, 'SELECT sql FROM duckdb_views() WHERE view_name = ?', [e!.table.slice(1, -1)]),
+        );
+        return logPartsRead(view[0]!.sql as string, 'SegmentMembershipChanges');
+      };
+      const jobs: string[] = [];
+      for (let i = 0; i < maxChangesParts + 2; i++) {
+        // Ann (100) and Bob (500) leave and come back: 2 changes per job, segments only.
+        await ok(
+          s,
+          'PATCH',
+          `${U}/manage/segments/${segmentId}`,
+          { query: `Points ge ${i % 2 === 0 ? 600 : 300}` },
+          200,
+        );
+        jobs.push((await segmentsJob(s)).id);
+        const parts = await partsNow();
+        assert.ok(parts.length <= maxChangesParts, `at most ${maxChangesParts} parts, got ${parts.length}`);
+        const files = parts.map((p) => path.join(s.dataDir, 'snapshots', 'default', p, 'part0.parquet'));
+        assert.ok(files.every(existsSync), 'every part the published version reads is on the shared directory');
+      }
+      const history = await ok(s, 'GET', `${U}/data/SegmentMembershipChanges?$top=1000&$count=true`, undefined, 200);
+      assert.equal(history['@odata.count'], 2 * jobs.length, 'the whole history, across the merge');
+      assert.deepEqual(new Set(history.value.map((r: any) => r.JobId)), new Set(jobs));
+      const queued = await s.runtime.services.db.all<{ physical: string }>(
+        "SELECT physical FROM snapshot_garbage WHERE physical LIKE '%SegmentMembershipChanges__log%'",
+      );
+      assert.equal(queued.length, maxChangesParts, 'the merged parts are queued for removal');
+      const unchanged = await partsNow();
+      await segmentsJob(s);
+      assert.deepEqual(await partsNow(), unchanged, 'an unchanged refresh adds no part');
     } finally {
       await s.stop();
     }

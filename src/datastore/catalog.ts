@@ -3,7 +3,7 @@
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import type { InstanceData } from './engine.ts';
-import { dropEntityVersion, queryRows } from './engine.ts';
+import { dropEntityVersion, dropUnreadParts, queryRows } from './engine.ts';
 import type { Attribute, EntityKind, PublishedEntity } from './schema.ts';
 import { backingPattern, quoteIdent } from './schema.ts';
 
@@ -65,12 +65,22 @@ async function recordChange(tx: Db, instanceId: string, replaced: string[], now:
      ON CONFLICT (instance_id) DO UPDATE SET version = snapshots.version + 1, published_at = excluded.published_at`,
     [instanceId, now],
   );
-  for (const physical of replaced)
+  await queueGarbage(tx, instanceId, replaced, now);
+}
+
+async function queueGarbage(tx: Db, instanceId: string, physicals: string[], now: string): Promise<void> {
+  for (const physical of physicals)
     await tx.run(
       `INSERT INTO snapshot_garbage (instance_id, physical, replaced_at) VALUES (?, ?, ?)
        ON CONFLICT (instance_id, physical) DO UPDATE SET replaced_at = excluded.replaced_at`,
       [instanceId, physical, now],
     );
+}
+
+/** Queues the files of shared parts that the version being published no longer reads (log parts past retention or
+ * merged, datastore/snapshot-files.ts): removed with the versions replaced in the same transaction. */
+export async function retireFiles(tx: Db, instanceId: string, physicals: string[], now: Date): Promise<void> {
+  await queueGarbage(tx, instanceId, physicals, now.toISOString());
 }
 
 /** Versions replaced before `before` whose files may go: every live node has synced past them. Removes them from
@@ -149,8 +159,8 @@ export async function unpublishEntity(
 }
 
 /** Drops the versioned tables and views (`Entity__vN`) of an instance that the catalog does not publish, with their
- * backing tables (`Entity__vN__members`), and backing tables whose version is not published — what a job stopped by
- * a crash had staged. Only while no job of the instance runs (recovery at start). Returns the versions dropped. */
+ * backing tables (`Entity__vN__members`), backing tables whose version is not published, and log parts no view reads —
+ * what a job stopped by a crash had staged. Only while no job of the instance runs (recovery at start). Returns the versions dropped. */
 export async function dropUnpublishedTables(db: Db, data: InstanceData, instanceId: string): Promise<string[]> {
   const published = new Set((await listEntities(db, instanceId)).map((e) => e.table));
   return data.write(async (conn) => {
@@ -165,6 +175,8 @@ export async function dropUnpublishedTables(db: Db, data: InstanceData, instance
     );
     const orphans = rows.map((r) => quoteIdent(r.version as string)).filter((t) => !published.has(t));
     for (const t of orphans) await dropEntityVersion(conn, t);
-    return orphans;
+    // Log parts a job wrote before it was stopped, before any version read them.
+    const parts = await dropUnreadParts(conn, '');
+    return [...orphans, ...parts.map(quoteIdent)];
   });
 }

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { Attribute, AttributeType } from './schema.ts';
-import { backingPattern, quoteIdent, unquoteIdent } from './schema.ts';
+import { backingPattern, logPartPattern, quoteIdent, unquoteIdent } from './schema.ts';
 
 export interface DataStoreOptions {
   /** Folder for the per-instance DuckDB files and spill space. */
@@ -202,4 +202,18 @@ export async function dropEntityVersion(conn: DuckDBConnection, table: string): 
     [`${name}__`, backingPattern],
   );
   for (const r of backing) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(r.table_name as string)}`);
+  if (views.length) await dropUnreadParts(conn, name.replace(/__v[0-9]+$/, ''));
+}
+
+/** Drops the log parts (logPartPattern) of `entity` — of every entity when empty — that no view reads. */
+export async function dropUnreadParts(conn: DuckDBConnection, entity: string): Promise<string[]> {
+  const parts = await queryRows(
+    conn,
+    `SELECT t.table_name FROM duckdb_tables() AS t WHERE starts_with(t.table_name, ?) AND regexp_matches(t.table_name, ?)
+       AND NOT EXISTS (SELECT 1 FROM duckdb_views() AS v
+         WHERE NOT v.internal AND regexp_matches(v.sql, '\\b' || t.table_name || '\\b'))`,
+    [entity ? `${entity}__log` : '', logPartPattern],
+  );
+  for (const r of parts) await conn.run(`DROP TABLE IF EXISTS ${quoteIdent(r.table_name as string)}`);
+  return parts.map((r) => r.table_name as string);
 }

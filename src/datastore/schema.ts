@@ -56,3 +56,12 @@ export const backingName = (table: string, part: string): string => quoteIdent(`
 
 /** Names of backing tables: the version's name, `__`, a lower-case word of two letters or more, optional digits. */
 export const backingPattern = '__v[0-9]+__[a-z]{2,}[0-9]*$';
+
+/** Names of log parts: `<Entity>__logN`, tables that several versions of a view read (SegmentMembershipChanges,
+ * each job's rows in a part of their own). They belong to no version: a part goes when no view reads it. */
+export const logPartPattern = '__log[0-9]*$';
+
+/** The log parts (unquoted names) that a view's definition reads. */
+export const logPartsRead = (viewSql: string, entity: string): string[] => [
+  ...new Set([...viewSql.matchAll(new RegExp(`\\b${entity}__log[0-9]+\\b`, 'g'))].map((m) => m[0])),
+];

@@ -1,6 +1,8 @@
 // Published versions as files on the shared directory (SPEC §10): each version of an entity is a folder
 // `<snapshots>/<instance>/<Entity__vN>/` holding one sorted Parquet file per physical table (the version's table, or
 // the backing tables of a view such as SegmentMembership) and `manifest.json` (the parts, and the view's definition).
+// A view over log parts (SegmentMembershipChanges) names the parts' own folders, `<snapshots>/<instance>/<Entity__logN>/`,
+// which every version that reads a part shares; a part's folder is queued for removal when a version stops reading it.
 // A version is written into a temporary folder and renamed into place, then recorded in the catalog: a node that
 // finds a version in the catalog finds it whole. Other nodes load it into their local DuckDB (tables in file order,
 // so pages that walk rowids keep working) before they serve it.
@@ -8,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from './engine.ts';
-import { backingPattern, quoteIdent, sqlString, unquoteIdent } from './schema.ts';
+import { backingPattern, logPartsRead, quoteIdent, sqlString, unquoteIdent } from './schema.ts';
 
 /** Rows per Parquet row group: a page of a few hundred rows reads one group. */
 const rowGroupSize = 10_000;
@@ -40,16 +42,21 @@ export async function exportVersion(
       'SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?) AND regexp_matches(table_name, ?) ORDER BY 1',
       [`${name}__`, backingPattern],
     );
-    // A view over backing tables of its own version travels as those tables and its definition; a view over anything
-    // else (SegmentMembershipChanges reads a log shared by all versions) travels as its rows, a table elsewhere.
-    const asView = views.length > 0 && backing.length > 0;
+    // A view over backing tables of its own version, or over log parts, travels as those tables and its definition;
+    // a view over anything else travels as its rows, a table elsewhere. Log parts are files of their own, shared by
+    // the versions that read them: written once, by the version whose job made the part.
+    const entity = name.replace(/__v[0-9]+$/, '');
+    const shared = views.length > 0 && backing.length === 0 ? logPartsRead(views[0]!.sql as string, entity) : [];
+    const asView = views.length > 0 && (backing.length > 0 || shared.length > 0);
     const tables = [...(asView ? [] : [name]), ...backing.map((r) => r.table_name as string)];
     const parts = tables.map((table, i) => ({ table, file: `part${i}.parquet` }));
-    for (const p of parts)
-      await conn.run(
-        `COPY (SELECT * FROM ${quoteIdent(p.table)}) TO ${sqlString(path.join(tmp, p.file))}
-         (FORMAT parquet, ROW_GROUP_SIZE ${rowGroupSize})`,
-      );
+    for (const p of parts) await writeParquet(conn, p.table, path.join(tmp, p.file));
+    for (const table of shared) {
+      const own = table === `${entity}__log${name.slice(entity.length + '__v'.length)}`;
+      if (own || !existsSync(versionDir(opts.snapshotsDir, opts.instanceId, table)))
+        await exportVersion(conn, { ...opts, table: quoteIdent(table) });
+      parts.push({ table, file: path.join('..', table, 'part0.parquet') });
+    }
     const manifest: Manifest = { parts, view: asView ? (views[0]!.sql as string) : null };
     writeFileSync(path.join(tmp, 'manifest.json'), JSON.stringify(manifest));
     // A folder left by a job that exported this version number and was not published (one job per instance runs
@@ -61,6 +68,11 @@ export async function exportVersion(
     throw err;
   }
 }
+
+const writeParquet = (conn: DuckDBConnection, table: string, file: string) =>
+  conn.run(
+    `COPY (SELECT * FROM ${quoteIdent(table)}) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE ${rowGroupSize})`,
+  );
 
 /** Loads a published version from the shared directory into the local DuckDB. */
 export async function loadVersion(

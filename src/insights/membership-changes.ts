@@ -1,11 +1,13 @@
 // SegmentMembershipChanges: who entered and who left each segment at each evaluation. The diff is one SQL pass over
 // the previous published SegmentMembership and the job's new one, for all the segments a job evaluated at once; it
 // reads both only through their entity shape (SegmentId, SegmentName, CustomerId), so it holds whatever tables sit
-// behind them. Changes go into one append-only log table; a version of the entity is a view over the log rows of
-// versions up to its own, so publishing a job's changes copies nothing, a job that does not publish leaves nothing
-// visible, and rows older than the retention period are deleted from the log.
+// behind them. Each job's changes become one log part, a table `SegmentMembershipChanges__logN` (N: the version the
+// job publishes); a version of the entity is a view over the parts still within the retention period. Parts are
+// published once and shared by the versions that read them, on every node (datastore/snapshot-files.ts), so a
+// publish writes only the job's own changes, and the history is the same whichever node ran which job. When a
+// version would read more than `maxChangesParts` parts, the job merges them into its own part.
 import type { EntitySchema } from '../datastore/schema.ts';
-import { quoteIdent, sqlString } from '../datastore/schema.ts';
+import { logPartsRead, quoteIdent, sqlString } from '../datastore/schema.ts';
 import type { CompiledSql } from './sql.ts';
 
 export const changesEntity = 'SegmentMembershipChanges';
@@ -24,8 +26,21 @@ export const membershipChangesSchema: EntitySchema = {
   key: ['JobId', 'SegmentId', 'CustomerId'],
 };
 
-/** The log behind every version: not a version's backing table, so publishing or dropping a version keeps it. */
-export const changesLogTable = quoteIdent(`${changesEntity}__log`);
+/** Parts a version reads at most; beyond, the job's part takes in the rows of the others. */
+export const maxChangesParts = 16;
+
+/** The log part of the job that publishes version `version`. */
+export const changesPart = (version: number): string => quoteIdent(`${changesEntity}__log${Math.trunc(version)}`);
+
+/**
+ * The log parts a version's view reads, from its definition (`duckdb_views().sql`); undefined when the version is not
+ * made of parts — stored as rows (a table), or a view over the single log of earlier releases — and its rows must be
+ * copied into the next part.
+ */
+export function partsOf(viewSql: string | undefined): string[] | undefined {
+  if (viewSql === undefined || new RegExp(`\\b${changesEntity}__log\\b`).test(viewSql)) return undefined;
+  return logPartsRead(viewSql, changesEntity).map(quoteIdent);
+}
 
 /** A segment whose changes an evaluation records: its id, its name now, and when it was evaluated. */
 export interface EvaluatedSegment {
@@ -35,78 +50,99 @@ export interface EvaluatedSegment {
 }
 
 const columns = '"SegmentId", "SegmentName", "CustomerId", "Change", "EvaluatedAt", "JobId"';
+const timestamp = (d: Date | string): string =>
+  `CAST(${sqlString((typeof d === 'string' ? d : d.toISOString()).replace('Z', ''))} AS TIMESTAMP)`;
+
+/** SELECT of the changes (SegmentId, CustomerId, Change) between two SegmentMembership versions, for `ids`. */
+export function membershipDiffSql(o: { previous: string; next: string; ids: string[] }): string {
+  const ids = o.ids.map(sqlString).join(', ');
+  return (
+    `SELECT coalesce(n."SegmentId", p."SegmentId") AS "SegmentId", coalesce(n."CustomerId", p."CustomerId") AS "CustomerId", ` +
+    `CASE WHEN p."CustomerId" IS NULL THEN 'entered' ELSE 'exited' END AS "Change" ` +
+    `FROM (SELECT "SegmentId", "CustomerId" FROM ${o.next} WHERE "SegmentId" IN (${ids})) AS n ` +
+    `FULL JOIN (SELECT "SegmentId", "CustomerId" FROM ${o.previous} WHERE "SegmentId" IN (${ids})) AS p ` +
+    `ON n."SegmentId" = p."SegmentId" AND n."CustomerId" = p."CustomerId" ` +
+    `WHERE n."CustomerId" IS NULL OR p."CustomerId" IS NULL`
+  );
+}
 
 /**
- * The statements that record one job's changes as log version `version` and create the entity version `view`:
- * the log (once), removal of rows an unpublished attempt left at this version or later and of rows older than
- * `retainFrom`, the diff of `previous` against `next` for `segments`, and the view.
+ * CREATE of one job's log part: the changes of `segments` between `previous` and `next` (none without segments),
+ * and the rows within retention of `merge` (parts, or a version not made of parts), in key order.
  */
-export function recordChangesSql(o: {
-  view: string;
-  version: number;
+export function changesPartSql(o: {
+  part: string;
   jobId: string;
   previous: string;
   next: string;
   segments: EvaluatedSegment[];
+  merge: string[];
   retainFrom: Date;
-}): CompiledSql[] {
-  const log = changesLogTable;
-  const out: CompiledSql[] = [
-    {
-      sql:
-        `CREATE TABLE IF NOT EXISTS ${log} ("Version" INTEGER, "SegmentId" VARCHAR, "SegmentName" VARCHAR, ` +
-        `"CustomerId" VARCHAR, "Change" VARCHAR, "EvaluatedAt" TIMESTAMP, "JobId" VARCHAR)`,
-      params: [],
-    },
-    { sql: `DELETE FROM ${log} WHERE "Version" >= ?`, params: [o.version] },
-    {
-      sql: `DELETE FROM ${log} WHERE "EvaluatedAt" < CAST(? AS TIMESTAMP)`,
-      params: [o.retainFrom.toISOString().replace('Z', '')],
-    },
-  ];
+}): CompiledSql {
+  const branches: string[] = [];
+  const params: unknown[] = [];
   if (o.segments.length > 0) {
     const values = o.segments
-      .map(
-        (s) =>
-          `(${sqlString(s.id)}, ${sqlString(s.name)}, CAST(${sqlString(s.evaluatedAt.replace('Z', ''))} AS TIMESTAMP))`,
-      )
+      .map((s) => `(${sqlString(s.id)}, ${sqlString(s.name)}, ${timestamp(s.evaluatedAt)})`)
       .join(', ');
-    const ids = o.segments.map((s) => sqlString(s.id)).join(', ');
-    out.push({
-      sql:
-        `INSERT INTO ${log} SELECT CAST(? AS INTEGER), s.id, s.name, d."CustomerId", d."Change", s.evaluated, ? FROM (` +
-        `SELECT coalesce(n."SegmentId", p."SegmentId") AS "SegmentId", coalesce(n."CustomerId", p."CustomerId") AS "CustomerId", ` +
-        `CASE WHEN p."CustomerId" IS NULL THEN 'entered' ELSE 'exited' END AS "Change" ` +
-        `FROM (SELECT "SegmentId", "CustomerId" FROM ${o.next} WHERE "SegmentId" IN (${ids})) AS n ` +
-        `FULL JOIN (SELECT "SegmentId", "CustomerId" FROM ${o.previous} WHERE "SegmentId" IN (${ids})) AS p ` +
-        `ON n."SegmentId" = p."SegmentId" AND n."CustomerId" = p."CustomerId" ` +
-        `WHERE n."CustomerId" IS NULL OR p."CustomerId" IS NULL) AS d ` +
-        `JOIN (VALUES ${values}) AS s(id, name, evaluated) ON s.id = d."SegmentId" ORDER BY d."SegmentId", d."CustomerId"`,
-      params: [o.version, o.jobId],
-    });
+    const diff = membershipDiffSql({ previous: o.previous, next: o.next, ids: o.segments.map((s) => s.id) });
+    branches.push(
+      `SELECT s.id AS "SegmentId", s.name AS "SegmentName", d."CustomerId", d."Change", s.evaluated AS "EvaluatedAt", ` +
+        `CAST(? AS VARCHAR) AS "JobId" FROM (${diff}) AS d JOIN (VALUES ${values}) AS s(id, name, evaluated) ON s.id = d."SegmentId"`,
+    );
+    params.push(o.jobId);
   }
-  out.push({
-    sql: `CREATE OR REPLACE VIEW ${o.view} AS SELECT ${columns} FROM ${log} WHERE "Version" <= ${Math.trunc(o.version)}`,
-    params: [],
-  });
-  return out;
+  for (const m of o.merge)
+    branches.push(`SELECT ${columns} FROM ${m} WHERE "EvaluatedAt" >= ${timestamp(o.retainFrom)}`);
+  if (branches.length === 0)
+    branches.push(
+      'SELECT CAST(NULL AS VARCHAR) AS "SegmentId", CAST(NULL AS VARCHAR) AS "SegmentName", ' +
+        'CAST(NULL AS VARCHAR) AS "CustomerId", CAST(NULL AS VARCHAR) AS "Change", CAST(NULL AS TIMESTAMP) AS "EvaluatedAt", ' +
+        'CAST(NULL AS VARCHAR) AS "JobId" WHERE FALSE',
+    );
+  return {
+    sql:
+      `CREATE OR REPLACE TABLE ${o.part} AS SELECT ${columns} FROM (${branches.join(' UNION ALL ')}) ` +
+      `ORDER BY "JobId", "SegmentId", "CustomerId"`,
+    params,
+  };
 }
 
-/** Entered and exited counts per segment of log version `version`. */
-export const changeCountsSql = (version: number): CompiledSql => ({
+/** CREATE VIEW of a version over its parts, showing the rows within retention. */
+export function changesViewSql(view: string, parts: string[], retainFrom: Date): string {
+  const body =
+    parts.length > 0
+      ? `SELECT ${columns} FROM (${parts.map((p) => `SELECT ${columns} FROM ${p}`).join(' UNION ALL ')}) ` +
+        `WHERE "EvaluatedAt" >= ${timestamp(retainFrom)}`
+      : 'SELECT CAST(NULL AS VARCHAR) AS "SegmentId", CAST(NULL AS VARCHAR) AS "SegmentName", ' +
+        'CAST(NULL AS VARCHAR) AS "CustomerId", CAST(NULL AS VARCHAR) AS "Change", ' +
+        'CAST(NULL AS TIMESTAMP) AS "EvaluatedAt", CAST(NULL AS VARCHAR) AS "JobId" WHERE FALSE';
+  return `CREATE OR REPLACE VIEW ${view} AS ${body}`;
+}
+
+/** The parts among `parts` that hold a change within retention (column part). */
+export const livePartsSql = (parts: string[], retainFrom: Date): string =>
+  parts
+    .map((p) => `SELECT ${sqlString(p)} AS part FROM ${p} WHERE "EvaluatedAt" >= ${timestamp(retainFrom)} LIMIT 1`)
+    .map((q) => `(${q})`)
+    .join(' UNION ALL ');
+
+/** Entered and exited counts per segment of a job's changes in its part. */
+export const changeCountsSql = (part: string, jobId: string): CompiledSql => ({
   sql:
     `SELECT "SegmentId" AS segment, count(*) FILTER (WHERE "Change" = 'entered') AS entered, ` +
-    `count(*) FILTER (WHERE "Change" = 'exited') AS exited FROM ${changesLogTable} WHERE "Version" = ? GROUP BY 1`,
-  params: [version],
+    `count(*) FILTER (WHERE "Change" = 'exited') AS exited FROM ${part} WHERE "JobId" = ? GROUP BY 1`,
+  params: [jobId],
 });
 
 /**
- * The first `limit` changed customers of each kind per segment of log version `version` (CustomerId order), with the
- * row of `customerTable` (the evaluated Customer) where the customer is in it. Columns `__segment`, `__change`,
- * `__customer`, `__found`, then the Customer's.
+ * The first `limit` changed customers of each kind per segment of a job's changes in its part (CustomerId order),
+ * with the row of `customerTable` (the evaluated Customer) where the customer is in it. Columns `__segment`,
+ * `__change`, `__customer`, `__found`, then the Customer's.
  */
 export function changedProfilesSql(
-  version: number,
+  part: string,
+  jobId: string,
   limits: Array<{ segmentId: string; limit: number }>,
   customerTable: string,
 ): CompiledSql {
@@ -115,10 +151,10 @@ export function changedProfilesSql(
     sql:
       `SELECT l."SegmentId" AS "__segment", l."Change" AS "__change", l."CustomerId" AS "__customer", ` +
       `c."CustomerId" IS NOT NULL AS "__found", c.* FROM (` +
-      `SELECT x."SegmentId", x."Change", x."CustomerId" FROM ${changesLogTable} AS x ` +
-      `JOIN (VALUES ${values}) AS k(id, n) ON k.id = x."SegmentId" WHERE x."Version" = ? ` +
+      `SELECT x."SegmentId", x."Change", x."CustomerId" FROM ${part} AS x ` +
+      `JOIN (VALUES ${values}) AS k(id, n) ON k.id = x."SegmentId" WHERE x."JobId" = ? ` +
       `QUALIFY row_number() OVER (PARTITION BY x."SegmentId", x."Change" ORDER BY x."CustomerId") <= k.n) AS l ` +
       `LEFT JOIN ${customerTable} AS c ON c."CustomerId" = l."CustomerId" ORDER BY 1, 2, 3`,
-    params: [version],
+    params: [jobId],
   };
 }

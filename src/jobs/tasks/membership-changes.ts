@@ -2,10 +2,19 @@
 // the publish task's run records the changes of all of them in one pass (insights/membership-changes.ts), stages
 // the new SegmentMembershipChanges version, reads the changed profiles the per-profile subscriptions need, and
 // leaves the events to the publish transaction. A segment's first evaluation is its baseline: nothing recorded.
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { linkTo } from '../../core/public-url.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
-import { countRows, getEntity, nextVersion, physicalName, queryRows } from '../../datastore/index.ts';
+import {
+  countRows,
+  dropTable,
+  getEntity,
+  nextVersion,
+  physicalName,
+  queryRows,
+  retireFiles,
+  unquoteIdent,
+} from '../../datastore/index.ts';
 import { toJsonRow } from '../../datastore/odata/index.ts';
 import type { ChangedProfile } from '../../events/index.ts';
 import { profilesWanted, subscriptionsFor } from '../../events/index.ts';
@@ -14,8 +23,13 @@ import {
   changeCountsSql,
   changedProfilesSql,
   changesEntity,
+  changesPart,
+  changesPartSql,
+  changesViewSql,
+  maxChangesParts,
   membershipChangesSchema,
-  recordChangesSql,
+  livePartsSql,
+  partsOf,
 } from '../../insights/index.ts';
 import type { Db } from '../../store/index.ts';
 import type { Staging, TaskContext } from '../runner.ts';
@@ -60,6 +74,27 @@ export const changesLinkOf = (base: string, instanceId: string, segmentId: strin
   });
 };
 
+/** The parts of the published version that the next one keeps, the tables whose rows its part takes in, and the
+ * parts that leave (past retention, or merged): files to remove once no node reads the versions that had them. */
+async function planParts(
+  conn: DuckDBConnection,
+  published: PublishedEntity | undefined,
+  retainFrom: Date,
+): Promise<{ keep: string[]; merge: string[]; gone: string[] }> {
+  if (!published) return { keep: [], merge: [], gone: [] };
+  const view = await queryRows(conn, 'SELECT sql FROM duckdb_views() WHERE NOT internal AND view_name = ?', [
+    unquoteIdent(published.table),
+  ]);
+  const parts = partsOf(view[0]?.sql as string | undefined);
+  if (!parts) return { keep: [], merge: [published.table], gone: [] };
+  const live = parts.length
+    ? (await queryRows(conn, livePartsSql(parts, retainFrom))).map((r) => r.part as string)
+    : [];
+  const gone = parts.filter((p) => !live.includes(p));
+  if (live.length + 1 > maxChangesParts) return { keep: [], merge: live, gone: parts };
+  return { keep: live, merge: [], gone };
+}
+
 async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesOptions): Promise<void> {
   const membership = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
   const previous = await getEntity(ctx.db, ctx.instanceId, 'SegmentMembership');
@@ -73,36 +108,49 @@ async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesO
       )
     : new Set<string>();
   const compared = segments.filter((s) => before.has(s.id));
+  const published = await getEntity(ctx.db, ctx.instanceId, changesEntity);
   const version = await nextVersion(ctx.db, ctx.instanceId, changesEntity);
   const view = physicalName(changesEntity, version);
+  const part = changesPart(version);
   const retainFrom = new Date(ctx.clock.now().getTime() - opts.retentionDays * 86_400_000);
   const subs = compared.length ? await subscriptionsFor(ctx.db, ctx.instanceId, 'segment.membership.changed') : [];
   const limits = compared
     .map((s) => ({ segmentId: s.id, limit: profilesWanted(subs, s.id) }))
     .filter((l) => l.limit > 0);
   const customer = limits.length ? (await evaluationScope(ctx)).customer : undefined;
-  const { counts, rowCount, profiles } = await ctx.data.write(async (conn) => {
-    const statements = recordChangesSql({
-      view,
-      version,
+  const written = await ctx.data.write(async (conn) => {
+    const plan = await planParts(conn, published, retainFrom);
+    const create = changesPartSql({
+      part,
       jobId: ctx.job.id,
       previous: previous?.table ?? membership.table,
       next: membership.table,
       segments: compared,
+      merge: plan.merge,
       retainFrom,
     });
-    for (const q of statements) await conn.run(q.sql, q.params as DuckDBValue[]);
-    const c = changeCountsSql(version);
-    const counted = await queryRows(conn, c.sql, c.params as DuckDBValue[]);
-    const p = customer && limits.length ? changedProfilesSql(version, limits, customer.table) : undefined;
-    return {
-      counts: counted,
-      rowCount: await countRows(conn, view),
-      profiles: p ? await queryRows(conn, p.sql, p.params as DuckDBValue[]) : [],
-    };
+    await conn.run(create.sql, create.params as DuckDBValue[]);
+    try {
+      const c = changeCountsSql(part, ctx.job.id);
+      const counts = await queryRows(conn, c.sql, c.params as DuckDBValue[]);
+      const p = customer && limits.length ? changedProfilesSql(part, ctx.job.id, limits, customer.table) : undefined;
+      const profiles = p ? await queryRows(conn, p.sql, p.params as DuckDBValue[]) : [];
+      const partRows = await countRows(conn, part);
+      if (partRows === 0) await dropTable(conn, part);
+      // Nothing new and nothing leaving: the published version stays.
+      if (partRows === 0 && published && plan.gone.length === 0 && plan.merge.length === 0) return undefined;
+      await conn.run(changesViewSql(view, partRows > 0 ? [...plan.keep, part] : plan.keep, retainFrom));
+      return { counts, profiles, gone: plan.gone, rowCount: await countRows(conn, view) };
+    } catch (err) {
+      await dropTable(conn, part).catch(() => undefined);
+      throw err;
+    }
   });
+  if (!written) return;
+  const { counts, profiles, gone, rowCount } = written;
   const entity: PublishedEntity = { ...membershipChangesSchema, table: view, rowCount, version };
   ctx.staging.stage(entity);
+  ctx.staging.onPublish((tx) => retireFiles(tx, ctx.instanceId, gone, ctx.clock.now()));
 
   const bySegment = new Map<string, { entered: ChangedProfile[]; exited: ChangedProfile[] }>();
   for (const r of profiles) {
