@@ -89,6 +89,7 @@ for (const engine of await engines()) {
           name: null,
           systemAdmin: false,
           instances: [{ id: 'default', role: 'viewer' }],
+          csrfToken: null,
         });
         assert.equal((await s.call('GET', '/v1/me', { key: null })).status, 401);
       } finally {

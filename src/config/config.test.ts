@@ -143,6 +143,7 @@ test('operations settings: metrics token, audit retention, OIDC, system admins, 
     { group: 'ops', instanceId: 'default', role: 'admin' },
   ]);
   assert.equal(c.oidc?.sessionTtlSeconds, 8 * 3600);
+  assert.equal(c.oidc?.sessionMaxAgeSeconds, 24 * 3600);
   assert.deepEqual(c.systemAdmins, ['boss@example.com']);
   assert.equal(c.publicUrl, 'https://insights.example.com/app');
   for (const [env, variable] of [
@@ -150,6 +151,7 @@ test('operations settings: metrics token, audit retention, OIDC, system admins, 
     [{ INSIGHTFLOW_AUDIT_RETENTION: 'forever' }, 'INSIGHTFLOW_AUDIT_RETENTION'],
     [{ INSIGHTFLOW_OIDC_ISSUER: 'https://x.example.com' }, 'INSIGHTFLOW_OIDC_CLIENT_ID'],
     [{ INSIGHTFLOW_OIDC_ISSUER: 'not a url' }, 'INSIGHTFLOW_OIDC_ISSUER'],
+    [{ INSIGHTFLOW_OIDC_ISSUER: 'http://login.example.com' }, 'INSIGHTFLOW_OIDC_ISSUER'],
     [
       {
         INSIGHTFLOW_OIDC_ISSUER: 'https://x.example.com',

@@ -74,6 +74,9 @@ export interface OidcConfig {
   groupRoles: Array<{ group: string; instanceId: string | null; role: 'viewer' | 'contributor' | 'admin' }>;
   /** How long a sign-in session lasts without activity, seconds (INSIGHTFLOW_SESSION_TTL, a duration). Default 8h. */
   sessionTtlSeconds: number;
+  /** How long a sign-in session lasts at most, activity or not, seconds (INSIGHTFLOW_SESSION_MAX_AGE, a duration).
+   * Default 24h; then the person signs in again. */
+  sessionMaxAgeSeconds: number;
 }
 
 export const defaultRetrySchedule = '1s,5s,30s,2m,10m,30m,1h,2h,4h,8h';
@@ -270,14 +273,18 @@ function operationsSettings(env: Env): Pick<Config, 'metricsToken' | 'auditReten
 function oidcSettings(env: Env): OidcConfig | undefined {
   const issuer = env.INSIGHTFLOW_OIDC_ISSUER || undefined;
   if (issuer === undefined) return undefined;
+  let url: URL;
   try {
-    new URL(issuer);
+    url = new URL(issuer);
   } catch {
     throw new ConfigError(
       'INSIGHTFLOW_OIDC_ISSUER',
       `"${issuer}" is not a URL such as https://login.example.com/realm`,
     );
   }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new ConfigError('INSIGHTFLOW_OIDC_ISSUER', `must be an https URL (http only on loopback), got "${issuer}"`);
   const clientId = env.INSIGHTFLOW_OIDC_CLIENT_ID || '';
   const clientSecret = env.INSIGHTFLOW_OIDC_CLIENT_SECRET || '';
   if (clientId === '') throw new ConfigError('INSIGHTFLOW_OIDC_CLIENT_ID', 'is required with INSIGHTFLOW_OIDC_ISSUER');
@@ -302,6 +309,7 @@ function oidcSettings(env: Env): OidcConfig | undefined {
     clientSecret,
     groupRoles,
     sessionTtlSeconds: positiveDuration(env, 'INSIGHTFLOW_SESSION_TTL', 8 * 3_600_000) / 1000,
+    sessionMaxAgeSeconds: positiveDuration(env, 'INSIGHTFLOW_SESSION_MAX_AGE', 24 * 3_600_000) / 1000,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   hashKey,
   principalByConnectionId,
   principalByKeyHash,
+  roleIn,
   type Principal,
 } from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
@@ -18,6 +19,7 @@ import { isAudited, runAudited } from './audit-seam.ts';
 import { checkJsonBody, checkPathParams, checkQueryValues } from './input-guard.ts';
 import { mountMetrics } from './metrics-endpoint.ts';
 import type { Services } from './services.ts';
+import { mountSignIn, sessionTokenOf } from './sign-in.ts';
 import { serveWebUi } from './static.ts';
 
 const honoPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
@@ -101,6 +103,7 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
     else log.debug('request', fields);
   });
   mountMetrics(app, services);
+  mountSignIn(app, services, (c) => resolveBase(incomingOf(c)));
 
   for (const r of routes) {
     app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
@@ -150,7 +153,10 @@ async function authenticate(services: Services, r: Route, c: Context): Promise<P
   return principal;
 }
 
-/** The connection a request acts as: its API key's, else the one a keyless credential (a page link) names. */
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Who a request acts as: its API key's connection, else the person of its session cookie (changes need the
+ * session's CSRF token in X-CSRF-Token), else the connection a keyless credential (a page link) names. */
 async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
   const key = extractKey(c);
   if (key) {
@@ -158,11 +164,24 @@ async function principalOf(services: Services, r: Route, c: Context): Promise<Pr
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
     return p;
   }
+  const token = services.signIn ? sessionTokenOf(c) : undefined;
+  const active = token ? await services.signIn?.resolve(token) : undefined;
+  if (active) {
+    if (!safeMethods.has(c.req.method) && c.req.header('x-csrf-token') !== active.csrfToken)
+      throw new AppError(
+        'Forbidden',
+        'a change made with a session cookie needs the X-CSRF-Token header given as csrfToken by GET /v1/me',
+      );
+    c.set('csrfToken' as never, active.csrfToken as never);
+    return active.principal;
+  }
   const connectionId = r.keylessConnection?.(services, c);
   if (connectionId === undefined)
     throw new AppError(
       'Unauthorized',
-      'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
+      token
+        ? 'your session has ended: sign in again'
+        : 'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
     );
   const p = await principalByConnectionId(services.db, connectionId);
   if (!p) throw new AppError('Unauthorized', 'the connection this link was issued to was deleted');
@@ -176,10 +195,14 @@ async function enforceScope(services: Services, r: Route, p: Principal, params: 
   }
   const instanceId = params.instanceId;
   if (instanceId === undefined || r.access === 'authenticated' || r.access === 'public') return;
-  if (!p.systemAdmin && p.instanceId !== instanceId) throw new AppError('NotFound', `instance ${instanceId} not found`);
+  const has = roleIn(p, instanceId);
+  if (has === undefined) throw new AppError('NotFound', `instance ${instanceId} not found`);
   if (!(await getInstance(services.db, instanceId))) throw new AppError('NotFound', `instance ${instanceId} not found`);
   if (!allows(p, instanceId, r.access))
-    throw new AppError('Forbidden', `this needs the ${r.access} role; the connection has ${p.role}`);
+    throw new AppError(
+      'Forbidden',
+      `this needs the ${r.access} role; ${p.user ? 'you have' : 'the connection has'} ${has}`,
+    );
 }
 
 function parseQuery(r: Route, c: Context): unknown {

@@ -7,6 +7,7 @@ import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { pruneAudit } from '../audit/index.ts';
+import { createOidcClient, createSignIn, pruneSessions, type SignIn } from '../auth/index.ts';
 import { errorInfo } from '../core/errors.ts';
 import { resolveSecretKey } from '../core/secrets.ts';
 import { parseAllowedTargets } from '../core/address-policy.ts';
@@ -196,6 +197,17 @@ export async function createServices(
   });
   wakeDeliveries = () => detached(() => deliveryWorker.wake());
   const checkSmtpHost = (host: string) => checkTargetHost(host, allowList);
+  const signIn: SignIn | undefined = config.oidc
+    ? createSignIn({
+        db,
+        clock,
+        log,
+        secretKey,
+        oidc: createOidcClient(config.oidc, () => clock.now()),
+        settings: { ...config.oidc, systemAdmins: config.systemAdmins },
+        onOutcome: (outcome) => metrics.signIn(outcome),
+      })
+    : undefined;
   return {
     config,
     db,
@@ -218,6 +230,7 @@ export async function createServices(
     links,
     sources,
     checkSmtpHost,
+    signIn,
     metrics,
     nodeId,
   };
@@ -237,9 +250,24 @@ export async function startRuntime(
   await services.node.start();
   await dropStagedTables(services);
   services.snapshots.start();
-  const pruneAuditLog = () =>
-    pruneAudit(db, new Date(services.clock.now().getTime() - config.auditRetentionDays * 86_400_000)).catch(
-      (err: unknown) => log.warn('pruning the audit log failed', errorInfo(err)),
+  const pruneAuditLog = async () => {
+    const now = services.clock.now();
+    await pruneAudit(db, new Date(now.getTime() - config.auditRetentionDays * 86_400_000)).catch((err: unknown) =>
+      log.warn('pruning the audit log failed', errorInfo(err)),
+    );
+    if (config.oidc)
+      await pruneSessions(
+        db,
+        now.toISOString(),
+        new Date(now.getTime() - config.oidc.sessionTtlSeconds * 1000).toISOString(),
+      ).catch((err: unknown) => log.warn('pruning ended sessions failed', errorInfo(err)));
+  };
+  if (services.signIn)
+    await services.signIn.discover().catch((err: unknown) =>
+      log.error('sign-in through OpenID Connect is not available until the identity provider answers', {
+        issuer: config.oidc?.issuer,
+        ...errorInfo(err),
+      }),
     );
   await pruneAuditLog();
   const pruneTimer = setInterval(() => void pruneAuditLog(), 6 * 3_600_000);

@@ -1,4 +1,5 @@
 // Everything the routes use, wired once at start (src/http/runtime.ts) and passed in; no container.
+import type { SignIn } from '../auth/index.ts';
 import type { NodeMembership } from '../cluster/index.ts';
 import type { Config } from '../config/index.ts';
 import type { RateLimiter } from '../connector/rate-limit.ts';
@@ -50,6 +51,8 @@ export interface Services {
   /** What data sources need beyond the store: the key sealing their credentials, the target policy, and the
    * directories they read files from and stage web API rows in. */
   sources: SourceDeps & { importDir: string; tempDir: string };
+  /** Sign-in of people through OpenID Connect; undefined when INSIGHTFLOW_OIDC_ISSUER is unset. */
+  signIn: SignIn | undefined;
   /** Refuses an SMTP host that resolves to an address targets may not reach. */
   checkSmtpHost: (host: string) => Promise<void>;
 }

@@ -13,6 +13,8 @@ export interface Metrics {
   delivery(outcome: 'succeeded' | 'failed' | 'retry', seconds: number): void;
   jobFinished(job: FinishedJob): void;
   flowRun(outcome: 'succeeded' | 'failed'): void;
+  /** A sign-in through OpenID Connect ended: succeeded, signed-out, or the reason it was refused. */
+  signIn(outcome: string): void;
   /** Feeds the snapshot version a node serves for an instance (many nodes: each node reports its own). */
   snapshotVersion(node: string, instanceId: string, version: number): void;
 }
@@ -96,6 +98,12 @@ export function createMetrics(opts: { db: Db; node: string; now: () => Date }): 
     labelNames: ['outcome'],
     registers,
   });
+  const signIns = new client.Counter({
+    name: 'insightflow_sign_ins_total',
+    help: 'Sign-ins through OpenID Connect by outcome (succeeded, signed-out, or why one was refused).',
+    labelNames: ['outcome'],
+    registers,
+  });
   const snapshot = new client.Gauge({
     name: 'insightflow_snapshot_version',
     help: 'Newest published snapshot version a node serves, per instance.',
@@ -150,6 +158,7 @@ export function createMetrics(opts: { db: Db; node: string; now: () => Date }): 
       }
     },
     flowRun: (outcome) => flowRuns.inc({ outcome }),
+    signIn: (outcome) => signIns.inc({ outcome }),
     snapshotVersion: (node, instance, version) => snapshot.set({ node, instance }, version),
   };
 }

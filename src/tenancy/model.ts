@@ -7,22 +7,36 @@ export type Role = (typeof roles)[number];
 
 const rank: Record<Role, number> = { viewer: 0, contributor: 1, admin: 2 };
 
-/** Who is calling: one connection, of one instance (or the system administrator, of every instance). */
+/** Who is calling: one connection, of one instance (or the system administrator, of every instance); or a person
+ * signed in, with a role in each instance they are a member of. */
 export interface Principal {
+  /** The connection's id; for a person signed in, their user id (rate limits and page links are bound to it). */
   connectionId: string;
   instanceId: string | null;
   role: Role;
   systemAdmin: boolean;
   rateLimit: number | null;
-  /** Set when a person signed in through OpenID Connect acts (the connection id is then their session's id). */
-  user?: { id: string; email: string; name?: string };
+  /** Set when a person signed in through OpenID Connect acts. */
+  user?: { id: string; email: string; name?: string; sessionId: string };
+  /** A person's instances and role in each (instanceId and role above are then unused). */
+  memberships?: Array<{ id: string; role: Role }>;
+}
+
+/** The role the principal has in `instanceId`, if any. */
+export function roleIn(p: Principal, instanceId: string): Role | undefined {
+  if (p.systemAdmin) return 'admin';
+  if (p.memberships) return p.memberships.find((m) => m.id === instanceId)?.role;
+  return p.instanceId === instanceId ? p.role : undefined;
 }
 
 /** True when the principal may act on `instanceId` with at least `role`. */
 export function allows(p: Principal, instanceId: string, role: Role): boolean {
-  if (p.systemAdmin) return true;
-  return p.instanceId === instanceId && rank[p.role] >= rank[role];
+  const has = roleIn(p, instanceId);
+  return has !== undefined && rank[has] >= rank[role];
 }
+
+/** The higher of two roles. */
+export const higherRole = (a: Role, b: Role): Role => (rank[a] >= rank[b] ? a : b);
 
 export interface Instance {
   id: string;

@@ -9,7 +9,7 @@ import {
   memberPatch,
   removeMember,
 } from '../../members/index.ts';
-import { listInstances } from '../../tenancy/index.ts';
+import { listInstances, roleIn } from '../../tenancy/index.ts';
 import { created, list, noContent, ok, route } from '../route.ts';
 
 const base = '/v1/instances/{instanceId}/members';
@@ -29,7 +29,8 @@ export const memberRoutes = [
     summary: 'Who am I',
     description:
       'The caller: a person signed in (e-mail, name) or a connection (email null), whether they are the system ' +
-      'administrator, and the instances they may use with their role.',
+      'administrator, the instances they may use with their role, and — for a person signed in — the csrfToken ' +
+      'that changes made with the session cookie send in the X-CSRF-Token header.',
     tags: ['Members'],
     access: 'authenticated',
     responses: {
@@ -40,17 +41,23 @@ export const memberRoutes = [
           name: z.string().nullable(),
           systemAdmin: z.boolean(),
           instances: z.array(z.object({ id: z.string(), role: z.string() })),
+          csrfToken: z.string().nullable(),
         }),
       },
     },
-    handler: async ({ services, principal }) => {
+    handler: async ({ services, principal, hono }) => {
       const p = principal as NonNullable<typeof principal>;
-      const instances = p.systemAdmin
-        ? (await listInstances(services.db)).map((i) => ({ id: i.id, role: 'admin' }))
-        : p.instanceId
-          ? [{ id: p.instanceId, role: p.role }]
-          : [];
-      return ok({ email: p.user?.email ?? null, name: p.user?.name ?? null, systemAdmin: p.systemAdmin, instances });
+      const instances = (await listInstances(services.db))
+        .map((i) => ({ id: i.id, role: roleIn(p, i.id) }))
+        .filter((i) => i.role !== undefined);
+      const csrfToken = (hono.get('csrfToken' as never) as string | undefined) ?? null;
+      return ok({
+        email: p.user?.email || null,
+        name: p.user?.name ?? null,
+        systemAdmin: p.systemAdmin,
+        instances,
+        csrfToken,
+      });
     },
   }),
   route({

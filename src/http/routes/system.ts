@@ -10,6 +10,7 @@ import {
   listInstances,
   getInstance,
   revokeConnection,
+  roleIn,
 } from '../../tenancy/index.ts';
 import { created, list, noContent, ok, route } from '../route.ts';
 
@@ -54,7 +55,7 @@ export const systemRoutes = [
     connector: { visibility: 'internal' },
     handler: async ({ services, principal }) => {
       const all = await listInstances(services.db);
-      const visible = principal?.systemAdmin ? all : all.filter((i) => i.id === principal?.instanceId);
+      const visible = all.filter((i) => principal !== null && roleIn(principal, i.id) !== undefined);
       return list(visible);
     },
   }),
