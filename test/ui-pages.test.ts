@@ -115,6 +115,8 @@ describe('web UI pages and items by URL in Chromium', { skip: skip ?? false }, (
       },
       { url: '/admin/export-destinations', heading: 'Export destinations', nav: 'Export destinations' },
       { url: '/admin/export-destinations/webhook', heading: 'Add a webhook', nav: 'Export destinations' },
+      { url: '/admin/members', heading: 'Members', nav: 'Members' },
+      { url: '/admin/audit', heading: 'Audit log', nav: 'Audit log' },
       { url: '/datasources', heading: 'Data sources', nav: 'Data sources' },
       { url: `/datasources/${ds.id}`, heading: 'Data source: CRM', nav: 'Data sources' },
       { url: '/unify', heading: 'Unify', nav: 'Unify' },

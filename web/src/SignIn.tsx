@@ -1,11 +1,30 @@
-// Sign-in with a connection key: the key is checked by listing the instances it can see, then kept in
-// sessionStorage for this browser tab only.
+// Sign-in. With an identity provider (OpenID Connect) configured on the server: one button that goes through it and
+// comes back to the page that was open. Without: a connection key, checked by listing the instances it can see, then
+// kept in sessionStorage for this browser tab only.
 import { useState, type FormEvent } from 'react';
 import { api, session, type List } from './api.ts';
 import { ErrorBox, Field } from './widgets.tsx';
 import { useAction } from './use-load.ts';
 
-export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
+export function SignIn({ oidc, onSignedIn }: { oidc: boolean; onSignedIn: () => void }) {
+  if (oidc) {
+    const back = `${window.location.pathname}${window.location.search}`;
+    return (
+      <main className="signin">
+        <div className="card">
+          <h1>Insightflow</h1>
+          <p>Sign in with your organization&apos;s account.</p>
+          <a className="button primary" href={`/auth/login?returnTo=${encodeURIComponent(back)}`}>
+            Sign in
+          </a>
+        </div>
+      </main>
+    );
+  }
+  return <KeySignIn onSignedIn={onSignedIn} />;
+}
+
+function KeySignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [key, setKey] = useState('');
   const action = useAction();
   const submit = (e: FormEvent) => {

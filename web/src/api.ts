@@ -1,4 +1,5 @@
-// The UI's only way to the server: calls to the HTTP API (/v1) with the signed-in connection key, errors turned
+// The UI's only way to the server: calls to the HTTP API (/v1) with the signed-in connection key — or, for a person
+// signed in through the identity provider, with the session cookie and its CSRF token on changes — errors turned
 // into ApiError carrying the OData error's code and message. Paths starting "~/" go to the instance of the URL.
 import { urlInstance } from './router.ts';
 
@@ -15,8 +16,14 @@ export class ApiError extends Error {
   }
 }
 
+/** The CSRF token of a session cookie (GET /v1/me gives it); kept in memory only. */
+let csrfToken: string | null = null;
+
 export const session = {
   key: (): string | null => sessionStorage.getItem(keyItem),
+  setCsrfToken(token: string | null): void {
+    csrfToken = token;
+  },
   instance: (): string | null => sessionStorage.getItem(instanceItem),
   signIn(key: string): void {
     sessionStorage.setItem(keyItem, key);
@@ -25,6 +32,7 @@ export const session = {
     sessionStorage.setItem(instanceItem, id);
   },
   signOut(): void {
+    csrfToken = null;
     sessionStorage.removeItem(keyItem);
     sessionStorage.removeItem(instanceItem);
   },
@@ -51,6 +59,7 @@ export async function call<T>(method: string, path: string, body?: unknown, cont
   const headers: Record<string, string> = {};
   const key = session.key();
   if (key) headers.authorization = `Bearer ${key}`;
+  else if (csrfToken && method !== 'GET') headers['x-csrf-token'] = csrfToken;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
     payload = body;

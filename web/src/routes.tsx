@@ -62,6 +62,18 @@ export const routes: PageRoute[] = [
     page: page(() => import('./StatusPage.tsx'), 'StatusPage'),
   },
   {
+    path: '/admin/members',
+    label: 'Members',
+    section: 'Admin',
+    page: page(() => import('./MembersPage.tsx'), 'MembersPage'),
+  },
+  {
+    path: '/admin/audit',
+    label: 'Audit log',
+    section: 'Admin',
+    page: page(() => import('./AuditPage.tsx'), 'AuditPage'),
+  },
+  {
     path: '/admin/export-destinations',
     label: 'Export destinations',
     section: 'Admin',
