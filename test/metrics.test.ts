@@ -1,7 +1,9 @@
 // GET /metrics: Prometheus text behind a bearer token (or the system administrator's key), parsed line by line; its
 // counters move when deliveries are sent, jobs end and calls are refused with 429. Request ids are echoed.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
 import { startReceiver } from './support/receiver.ts';
 import { adminKey, startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -160,6 +162,48 @@ describe('metrics', () => {
     } finally {
       await s.stop();
       await rx.close();
+    }
+  });
+
+  test('the sample alert rules and Grafana dashboard of docs/operations.md parse and name only served metrics', async () => {
+    const doc = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+    const blocks = (lang: string) =>
+      [...doc.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1] as string);
+    const yamlDocs = blocks('yaml').flatMap((b) =>
+      parseAllDocuments(b).map((d) => {
+        assert.deepEqual(d.errors, [], 'every YAML block of docs/operations.md parses');
+        return d.toJS() as { groups?: Array<{ rules: Array<{ alert: string; expr: string }> }> } | null;
+      }),
+    );
+    const rules = yamlDocs.find((y) => y?.groups !== undefined);
+    assert.ok(rules?.groups, 'a YAML block with alert rule groups');
+    const alerts = rules.groups.flatMap((g) => g.rules);
+    for (const name of ['InsightflowDeliveriesFailing', 'InsightflowDeliveryQueueOld', 'InsightflowJobsFailing'])
+      assert.ok(
+        alerts.some((a) => a.alert === name),
+        `alert ${name}`,
+      );
+    const dashboards = blocks('json').map(
+      (b) => JSON.parse(b) as { panels?: Array<{ targets: Array<{ expr: string }> }> },
+    );
+    const dashboard = dashboards.find((d) => Array.isArray(d.panels));
+    assert.ok(dashboard?.panels && dashboard.panels.length >= 6, 'a Grafana dashboard with panels');
+    const exprs = [...alerts.map((a) => a.expr), ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))];
+
+    const s = await startTestServer({ env: { INSIGHTFLOW_METRICS_TOKEN: token } });
+    try {
+      const text = await (await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      const served = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+      const named = new Set(exprs.flatMap((e) => [...e.matchAll(/insightflow_[a-z_]+/g)].map((m) => m[0])));
+      assert.ok(named.size >= 8, [...named].join(', '));
+      for (const name of named) {
+        const base = name.replace(/_(bucket|sum|count)$/, '');
+        const type = served.get(name) ?? served.get(base);
+        assert.ok(type, `${name} is served by /metrics`);
+        if (name !== base && !served.has(name)) assert.equal(type, 'histogram', name);
+      }
+    } finally {
+      await s.stop();
     }
   });
 });

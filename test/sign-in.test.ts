@@ -137,6 +137,10 @@ for (const engine of await engines()) {
       assert.match(after.body.error.message, /session has ended/);
       assert.equal((await s.call('GET', `${U}/audit?action=SignOut`)).body.value[0].actor.email, 'ann@example.com');
       assert.equal((await s.call('GET', '/v1/me')).status, 200, 'API keys keep working');
+
+      const rows = JSON.stringify(await s.runtime.services.db.all('SELECT * FROM audit_log'));
+      for (const secret of [token, who.body.csrfToken, provider.clientSecret])
+        assert.ok(!rows.includes(secret), 'no audit row carries a session token, CSRF token or client secret');
     });
 
     test('roles from groups (every instance, one instance) and system administrators by e-mail', async () => {
