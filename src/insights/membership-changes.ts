@@ -1,13 +1,14 @@
 // SegmentMembershipChanges: who entered and who left each segment at each evaluation. The diff is one SQL pass over
-// the previous published SegmentMembership and the job's new one, for all the segments a job evaluated at once; it
-// reads both only through their entity shape (SegmentId, SegmentName, CustomerId), so it holds whatever tables sit
-// behind them. Each job's changes become one log part, a table `SegmentMembershipChanges__logN` (N: the version the
+// the previous published SegmentMembership and the job's new one, for all the segments a job evaluated at once: a
+// full join of their flags tables on CustomerId (membership.ts), or — for a version whose flags do not name the
+// segments, from an earlier release — of their member rows read through the entity shape. Each job's changes become one log part, a table `SegmentMembershipChanges__logN` (N: the version the
 // job publishes); a version of the entity is a view over the parts still within the retention period. Parts are
 // published once and shared by the versions that read them, on every node (datastore/snapshot-files.ts), so a
 // publish writes only the job's own changes, and the history is the same whichever node ran which job. When a
 // version would read more than `maxChangesParts` parts, the job merges them into its own part.
 import type { EntitySchema } from '../datastore/schema.ts';
 import { logPartsRead, quoteIdent, sqlString } from '../datastore/schema.ts';
+import { flagColumn } from './membership.ts';
 import type { CompiledSql } from './sql.ts';
 
 export const changesEntity = 'SegmentMembershipChanges';
@@ -53,16 +54,45 @@ const columns = '"SegmentId", "SegmentName", "CustomerId", "Change", "EvaluatedA
 const timestamp = (d: Date | string): string =>
   `CAST(${sqlString((typeof d === 'string' ? d : d.toISOString()).replace('Z', ''))} AS TIMESTAMP)`;
 
-/** SELECT of the changes (SegmentId, CustomerId, Change) between two SegmentMembership versions, for `ids`. */
-export function membershipDiffSql(o: { previous: string; next: string; ids: string[] }): string {
+/** One side of a comparison of memberships: a SegmentMembership version, and its flags table (membership.ts) when
+ * that holds a column for every compared segment. */
+export interface MembershipSide {
+  view: string;
+  flags?: string | undefined;
+}
+
+/**
+ * SELECT of the changes (SegmentId, CustomerId, Change) between two SegmentMembership versions, for segments `ids`.
+ * With both flags tables: one pass, a full join of the two on CustomerId that keeps the customers whose flags
+ * differ, unfolded per segment. Otherwise through the versions' entity shape: a full join of their member rows.
+ */
+export function membershipDiffSql(o: { previous: MembershipSide; next: MembershipSide; ids: string[] }): string {
+  if (o.previous.flags && o.next.flags) return flagsDiffSql(o.previous.flags, o.next.flags, o.ids);
   const ids = o.ids.map(sqlString).join(', ');
   return (
     `SELECT coalesce(n."SegmentId", p."SegmentId") AS "SegmentId", coalesce(n."CustomerId", p."CustomerId") AS "CustomerId", ` +
     `CASE WHEN p."CustomerId" IS NULL THEN 'entered' ELSE 'exited' END AS "Change" ` +
-    `FROM (SELECT "SegmentId", "CustomerId" FROM ${o.next} WHERE "SegmentId" IN (${ids})) AS n ` +
-    `FULL JOIN (SELECT "SegmentId", "CustomerId" FROM ${o.previous} WHERE "SegmentId" IN (${ids})) AS p ` +
+    `FROM (SELECT "SegmentId", "CustomerId" FROM ${o.next.view} WHERE "SegmentId" IN (${ids})) AS n ` +
+    `FULL JOIN (SELECT "SegmentId", "CustomerId" FROM ${o.previous.view} WHERE "SegmentId" IN (${ids})) AS p ` +
     `ON n."SegmentId" = p."SegmentId" AND n."CustomerId" = p."CustomerId" ` +
     `WHERE n."CustomerId" IS NULL OR p."CustomerId" IS NULL`
+  );
+}
+
+function flagsDiffSql(previous: string, next: string, ids: string[]): string {
+  const was = (id: string) => `coalesce(p.${flagColumn(id)}, FALSE)`;
+  const is = (id: string) => `coalesce(n.${flagColumn(id)}, FALSE)`;
+  const flags = ids.map((id, i) => `${is(id)} AS n${i}, ${was(id)} AS p${i}`).join(', ');
+  const differ = ids.map((id) => `${is(id)} <> ${was(id)}`).join(' OR ');
+  const unfold = ids.map(
+    (id, i) =>
+      `SELECT ${sqlString(id)} AS "SegmentId", "CustomerId", CASE WHEN n${i} THEN 'entered' ELSE 'exited' END AS "Change" ` +
+      `FROM x WHERE n${i} <> p${i}`,
+  );
+  return (
+    `WITH x AS MATERIALIZED (SELECT coalesce(n."CustomerId", p."CustomerId") AS "CustomerId", ${flags} ` +
+    `FROM ${next} AS n FULL JOIN ${previous} AS p ON n."CustomerId" = p."CustomerId" WHERE ${differ}) ` +
+    unfold.join(' UNION ALL ')
   );
 }
 
@@ -73,8 +103,8 @@ export function membershipDiffSql(o: { previous: string; next: string; ids: stri
 export function changesPartSql(o: {
   part: string;
   jobId: string;
-  previous: string;
-  next: string;
+  previous: MembershipSide;
+  next: MembershipSide;
   segments: EvaluatedSegment[];
   merge: string[];
   retainFrom: Date;

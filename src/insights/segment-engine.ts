@@ -11,6 +11,7 @@ import { quoteIdent, sqlString } from '../datastore/schema.ts';
 import type { InsightsScope, ScopedEntity } from './links.ts';
 import { relatedEntities } from './links.ts';
 import type { MembershipLayout } from './membership.ts';
+import { flagColumn } from './membership.ts';
 import { evaluationOrder, referencedSegments } from './segments.ts';
 import type { CompiledSql } from './sql.ts';
 
@@ -128,6 +129,6 @@ function statementSql(
   cols.push(...kept.map((k) => `coalesce(${input.previous ? `k.${flag(k.ix)}` : 'NULL'}, FALSE) AS ${flag(k.ix)}`));
   let from = `(SELECT ${cols.join(', ')} FROM ${input.customer.table} AS t ${joins.join(' ')})`;
   for (const layer of layers) from = `(SELECT t.*, ${layer.join(', ')} FROM ${from} AS t)`;
-  const out = input.layout.segments.map((_, ix) => `t.${flag(ix)} AS ${quoteIdent(`s${ix}`)}`);
+  const out = input.layout.segments.map((s, ix) => `t.${flag(ix)} AS ${flagColumn(s.id)}`);
   return `CREATE OR REPLACE TABLE ${target} AS SELECT t."CustomerId"${out.map((o) => `, ${o}`).join('')} FROM ${from} AS t`;
 }

@@ -6,6 +6,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { linkTo } from '../../core/public-url.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
 import {
+  backingName,
   countRows,
   dropTable,
   getEntity,
@@ -18,7 +19,7 @@ import {
 import { toJsonRow } from '../../datastore/odata/index.ts';
 import type { ChangedProfile } from '../../events/index.ts';
 import { profilesWanted, subscriptionsFor } from '../../events/index.ts';
-import type { EvaluatedSegment } from '../../insights/index.ts';
+import type { EvaluatedSegment, MembershipSide } from '../../insights/index.ts';
 import {
   changeCountsSql,
   changedProfilesSql,
@@ -95,6 +96,16 @@ async function planParts(
   return { keep: live, merge: [], gone };
 }
 
+/** A SegmentMembership version, with its flags table when that has a column for each of `ids`. */
+async function sideOf(conn: DuckDBConnection, view: string, ids: string[]): Promise<MembershipSide> {
+  const flags = backingName(view, 'flags');
+  const columns = await queryRows(conn, 'SELECT column_name FROM duckdb_columns() WHERE table_name = ?', [
+    unquoteIdent(flags),
+  ]);
+  const names = new Set(columns.map((c) => c.column_name as string));
+  return { view, flags: ids.length > 0 && ids.every((id) => names.has(id)) ? flags : undefined };
+}
+
 async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesOptions): Promise<void> {
   const membership = ctx.staging.staged().find((e) => e.name === 'SegmentMembership');
   const previous = await getEntity(ctx.db, ctx.instanceId, 'SegmentMembership');
@@ -120,11 +131,12 @@ async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesO
   const customer = limits.length ? (await evaluationScope(ctx)).customer : undefined;
   const written = await ctx.data.write(async (conn) => {
     const plan = await planParts(conn, published, retainFrom);
+    const ids = compared.map((s) => s.id);
     const create = changesPartSql({
       part,
       jobId: ctx.job.id,
-      previous: previous?.table ?? membership.table,
-      next: membership.table,
+      previous: await sideOf(conn, previous?.table ?? membership.table, ids),
+      next: await sideOf(conn, membership.table, ids),
       segments: compared,
       merge: plan.merge,
       retainFrom,
