@@ -1,7 +1,9 @@
 // Three real nodes (SPEC §10): three server processes on one PostgreSQL database and one shared directory, each with
 // its own port and data directory. Checked: every node gives the same answers after a refresh ran on another, a
 // nextLink from one node works on another, the changes of segment membership (SegmentMembershipChanges) of jobs run
-// on different nodes are one history on every node and each event's changesLink works on any node, a job started on one node is read from the others, `kill -9` of the node
+// on different nodes are one history on every node and each event's changesLink works on any node, `kill -9` of the
+// nodes holding a flow run and a delivery in flight hands both over to a survivor (the delivery with the same
+// webhook-id, its lost attempt in the log), a job started on one node is read from the others, `kill -9` of the node
 // running a job (no restart) ends the job within the lease and a new refresh succeeds on a survivor, a node restarted
 // within its lease ends its own interrupted job, no delivery is lost across nodes and kills, and the rate limit is
 // one count across nodes. A short lease (2 s) keeps the test quick; nothing waits on the clock, only on conditions.
@@ -258,6 +260,58 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
         new Set(changeJobs.map((j) => j.id)),
       );
     }
+
+    // kill -9 of the nodes holding a flow run and a delivery while their requests are in flight: a survivor's sweeper
+    // hands both over within the lease — the flow's step is sent again and the run succeeds; the delivery is sent again
+    // with the same webhook-id and its log shows the lost attempt.
+    const slowSeen = new Map<string, number>();
+    rx.respond = (r) => {
+      if (!r.path.startsWith('/slow')) return { status: 200 };
+      slowSeen.set(r.path, (slowSeen.get(r.path) ?? 0) + 1);
+      // The first request of each path hangs (below the senders' 15 s response timeout) until its node is killed.
+      return { status: 200, ...(slowSeen.get(r.path) === 1 ? { delayMs: 12_000 } : {}) };
+    };
+    const flow = await call(nodes[0]!, 'POST', `${U}/flows`, {
+      name: 'Tell the CRM team',
+      trigger: { type: 'datasource-refresh-succeeded', dataSourceId: crmSource.body.id },
+      steps: [
+        { name: 'post', type: 'http.request', method: 'POST', url: `${rx.url}/slow-flow`, body: '{{ event.id }}' },
+      ],
+    });
+    assert.equal(flow.status, 201, JSON.stringify(flow.body));
+    const slowSub = await call(nodes[0]!, 'POST', `${U}/subscriptions`, {
+      url: `${rx.url}/slow-hook`,
+      eventTypes: ['datasource.refresh.succeeded'],
+    });
+    assert.equal(slowSub.status, 201, JSON.stringify(slowSub.body));
+    const crmRefresh = (await call(nodes[2]!, 'POST', `${U}/manage/datasources/${crmSource.body.id}/refresh`)).body;
+    await until('the refresh that fires the flow ended', async () => ended(await job(nodes[2]!, crmRefresh.id)));
+    await until('both slow requests are in flight', () => slowSeen.size === 2);
+    const holders = await control.query<{ claimed_by: string }>(
+      `SELECT claimed_by FROM flow_runs WHERE flow_id = $1 UNION
+       SELECT claimed_by FROM deliveries WHERE subscription_id = $2`,
+      [flow.body.id, slowSub.body.id],
+    );
+    const holding = holders.rows.map((h) => nodes[ids.indexOf(h.claimed_by)]!);
+    assert.ok(holding.length >= 1 && holding.length <= 2, JSON.stringify(holders.rows));
+    for (const n of holding) await kill9(n);
+    const alive = live()[0]!;
+    const runsOf = async () => (await call(alive, 'GET', `${U}/flows/${flow.body.id}/runs`)).body.value;
+    await until('a survivor ran the flow of the killed node', async () => (await runsOf())[0]?.status === 'succeeded');
+    assert.equal(slowSeen.get('/slow-flow'), 2, 'the step was sent again by the survivor');
+    const slowDelivery = async () =>
+      (await call(alive, 'GET', `${U}/subscriptions/${slowSub.body.id}/deliveries`)).body.value[0];
+    await until(
+      'a survivor delivered the event of the killed node',
+      async () => (await slowDelivery())?.status === 'succeeded',
+    );
+    const taken = await slowDelivery();
+    assert.equal(taken.attempts.length, 2, 'the lost attempt is in the log');
+    assert.match(taken.attempts[0].error, /outcome unknown/);
+    const hookIds = rx.received.filter((r) => r.path === '/slow-hook').map((r) => String(r.headers['webhook-id']));
+    assert.equal(hookIds.length, 2);
+    assert.equal(hookIds[0], hookIds[1], 'sent again with the same webhook-id');
+    for (const n of holding) await start(n);
 
     // The rate limit is one count across nodes.
     const limited = await call(nodes[0]!, 'POST', `${U}/connections`, {

@@ -1,4 +1,6 @@
 // Control-store queries for flows and their runs.
+import type { SweepScope } from '../cluster/index.ts';
+import { lostHolder } from '../cluster/index.ts';
 import type { EventEnvelope } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import { fromJson, skipLocked, toJson } from '../store/index.ts';
@@ -135,10 +137,12 @@ export async function insertRuns(db: Db, runs: RunRecord[]): Promise<void> {
   }
 }
 
-export async function saveRun(db: Db, run: FlowRun): Promise<void> {
+/** Saves the outcome of a run that node `nodeId` claimed; dropped when another node has taken the run over since. */
+export async function saveRun(db: Db, run: FlowRun, nodeId: string): Promise<void> {
   await db.run(
-    `UPDATE flow_runs SET status = ?, finished_at = ?, steps = ?, attempt_count = ?, next_attempt_at = ?, lease_until = NULL WHERE id = ?`,
-    [run.status, run.finishedAt, toJson(run.steps), run.attempts, run.nextAttemptAt, run.id],
+    `UPDATE flow_runs SET status = ?, finished_at = ?, steps = ?, attempt_count = ?, next_attempt_at = ?, lease_until = NULL
+     WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ?)`,
+    [run.status, run.finishedAt, toJson(run.steps), run.attempts, run.nextAttemptAt, run.id, nodeId],
   );
 }
 
@@ -164,8 +168,11 @@ export async function listRuns(db: Db, instanceId: string, flowId: string, limit
   return rows.map(toRun);
 }
 
-/** Claims due runs: sets a lease so no other worker (or node) runs them at the same time. */
-export async function claimDueRuns(db: Db, opts: { now: Date; leaseMs: number; limit: number }): Promise<RunRecord[]> {
+/** Claims due runs for node `nodeId`: sets a lease so no other worker (or node) runs them at the same time. */
+export async function claimDueRuns(
+  db: Db,
+  opts: { now: Date; leaseMs: number; limit: number; nodeId: string },
+): Promise<RunRecord[]> {
   return db.tx(async (tx) => {
     const now = opts.now.toISOString();
     const rows = await tx.all<RunRow>(
@@ -174,9 +181,23 @@ export async function claimDueRuns(db: Db, opts: { now: Date; leaseMs: number; l
       [now, now, opts.limit],
     );
     const lease = new Date(opts.now.getTime() + opts.leaseMs).toISOString();
-    for (const r of rows) await tx.run('UPDATE flow_runs SET lease_until = ? WHERE id = ?', [lease, r.id]);
+    for (const r of rows)
+      await tx.run('UPDATE flow_runs SET lease_until = ?, claimed_by = ? WHERE id = ?', [lease, opts.nodeId, r.id]);
     return rows.map(toRun);
   });
+}
+
+/** Ends the run claims of nodes that lost their lease (sweeper): the lease is set to expire now, so that the next
+ * claim, on any node, takes the run over at once (its steps that had not succeeded run again: at-least-once). */
+export async function expireLostRunClaims(db: Db, scope: SweepScope): Promise<number> {
+  const lost = lostHolder('claimed_by', scope);
+  return (
+    await db.run(
+      `UPDATE flow_runs SET lease_until = ? WHERE status = 'running' AND lease_until >= ? AND claimed_by IS NOT NULL
+         AND ${lost.sql}`,
+      [scope.now, scope.now, ...lost.params],
+    )
+  ).changes;
 }
 
 /** The earliest time a run is due, so the worker can sleep until then. */

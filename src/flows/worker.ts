@@ -30,6 +30,8 @@ export const initialSteps = (flow: Pick<Flow, 'steps'>): StepResult[] =>
 
 export interface FlowWorkerDeps {
   db: Db;
+  /** This node's id: its claims are handed over when its lease expires (expireLostRunClaims). */
+  nodeId: string;
   clock: Clock;
   log: Logger;
   /** Step services for one instance (HTTP sender, mailer, item reader). */
@@ -115,13 +117,14 @@ export function createFlowWorker(deps: FlowWorkerDeps): FlowWorker {
           now: deps.clock.now(),
           leaseMs: 300_000,
           limit: deps.concurrency ?? 4,
+          nodeId: deps.nodeId,
         });
         if (due.length === 0) break;
         await Promise.all(
           due.map(async (run) => {
             try {
               const done = await executeRun(deps, run);
-              await saveRun(deps.db, done);
+              await saveRun(deps.db, done, deps.nodeId);
               if (done.status === 'succeeded' || done.status === 'failed') deps.onRunFinished?.(done.status);
             } catch (err) {
               deps.log.error('flow run crashed', { runId: run.id, ...errorInfo(err) });

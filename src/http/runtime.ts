@@ -22,6 +22,7 @@ import { emailSettingsForSending } from '../flows/email-settings.ts';
 import { createMailer } from '../flows/mailer.ts';
 import { flowSink } from '../flows/sink.ts';
 import { StepError } from '../flows/steps/index.ts';
+import { expireLostRunClaims } from '../flows/flows.sql.ts';
 import { createFlowWorker } from '../flows/worker.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import {
@@ -137,6 +138,7 @@ export async function createServices(
     sweeps: [
       (scope) => endInterruptedJobs(jobDeps, scope),
       (scope) => expireLostClaims(db, scope),
+      (scope) => expireLostRunClaims(db, scope),
       async (scope) => {
         // Files of replaced versions, once every live node has synced past them and a grace period has passed.
         const before = new Date(Date.parse(scope.now) - 2 * config.nodeLeaseMs).toISOString();
@@ -160,6 +162,7 @@ export async function createServices(
   const scheduler = createScheduler({ db, clock, log, jobs });
   const flowWorker = createFlowWorker({
     db,
+    nodeId,
     clock,
     log,
     onRunFinished: (status) => metrics.flowRun(status),

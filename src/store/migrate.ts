@@ -11,6 +11,7 @@ import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
 import m0018 from './migrations/0018_audit.ts';
 import m0038 from './migrations/0038_members.ts';
+import m0053 from './migrations/0053_flow_run_claims.ts';
 import m0058 from './migrations/0058_sessions.ts';
 
 export const migrations = [
@@ -24,6 +25,7 @@ export const migrations = [
   { version: 18, name: 'audit', sql: m0018 },
   { version: 33, name: 'snapshots', sql: m0033 },
   { version: 38, name: 'members', sql: m0038 },
+  { version: 53, name: 'flow_run_claims', sql: m0053 },
   { version: 58, name: 'sessions', sql: m0058 },
 ];
 
