@@ -8,9 +8,9 @@ import { TaskError } from '../core/errors.ts';
 import { attributeTypeOf, describeTable, duckTypeOf } from '../datastore/engine.ts';
 import type { Attribute, AttributeType } from '../datastore/schema.ts';
 import { namePattern, quoteIdent, sqlString } from '../datastore/schema.ts';
-import { findCsvProblem } from './csv-check.ts';
+import { findCsvProblem, findCsvValueProblem } from './csv-check.ts';
 import { resolveImportFile } from './import-path.ts';
-import { checkJsonFile, defaultJsonMaxDepth } from './json-check.ts';
+import { checkJsonFile, defaultJsonMaxDepth, numberProblem } from './json-check.ts';
 import type { DataSource, FileKind } from './model.ts';
 
 export interface IngestResult {
@@ -61,7 +61,13 @@ async function csvReaderSql(file: string, ds: Pick<DataSource, 'options'>): Prom
     sniffer.closeSync();
   }
   if (r.Columns.length === 0) throw new TaskError('MalformedFile', 'no columns could be read from the file');
-  const columns = r.Columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ');
+  // A column the data source types as string is read as the file's text: the sniffed type (a double for integers
+  // beyond 64 bits) would change it before the cast.
+  const overrides = (ds.options.types ?? {}) as Record<string, AttributeType>;
+  const names = attributeNames(r.Columns.map((c) => c.name));
+  const readType = (c: { name: string; type: string }, i: number) =>
+    (overrides[c.name] ?? overrides[names[i]!]) === 'string' ? 'VARCHAR' : c.type;
+  const columns = r.Columns.map((c, i) => `${sqlString(c.name)}: ${sqlString(readType(c, i))}`).join(', ');
   const formats = [
     r.DateFormat ? `dateformat=${sqlString(r.DateFormat)}` : '',
     r.TimestampFormat ? `timestampformat=${sqlString(r.TimestampFormat)}` : '',
@@ -163,12 +169,44 @@ export async function loadFile(
     throw await explainReadError(err, file, ds);
   }
   const attributes = await describeTable(conn, opts.table);
+  if (ds.kind === 'csv') await checkCsvNumbers(conn, { file, table: opts.table, ds, attributes });
   const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${opts.table}`);
   const rowCount = Number(count.getRowObjectsJS()[0]?.n ?? 0);
   if (rowCount === 0 && (ds.kind === 'json' || ds.kind === 'ndjson'))
     throw new TaskError('EmptyFile', `${ds.location}: the file holds no records`);
   if (ds.primaryKey) await checkPrimaryKey(conn, opts.table, ds.primaryKey, attributes, ds.name);
   return { attributes, rowCount };
+}
+
+/** Values that did not fit their inferred type: DuckDB's CSV reader types a column holding an integer beyond 64 bits
+ * as a double (inexact), and reads 1e400 as infinity. A cheap query over the loaded doubles finds the candidates; only
+ * then is the file scanned to tell a literal that did not fit (the refresh fails naming line and column) from one
+ * that did (an exact 1e19, a written "inf"). */
+async function checkCsvNumbers(
+  conn: DuckDBConnection,
+  opts: { file: string; table: string; ds: FileSource; attributes: Attribute[] },
+): Promise<void> {
+  const doubles = opts.attributes.flatMap((a, i) => (a.type === 'decimal' ? [i] : []));
+  if (doubles.length === 0) return;
+  const suspect = doubles
+    .map((i) => quoteIdent(opts.attributes[i]!.name))
+    .map((c) => `(isinf(${c}) OR (${c} = trunc(${c}) AND abs(${c}) >= 9223372036854775807))`)
+    .join(' OR ');
+  const r = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${opts.table} WHERE ${suspect}`);
+  if (Number(r.getRowObjectsJS()[0]?.n ?? 0) === 0) return;
+  const found = await findCsvValueProblem(opts.file, {
+    delimiter: opts.ds.options.delimiter ?? ',',
+    header: opts.ds.options.header ?? true,
+    columns: doubles,
+    problem: numberProblem,
+  });
+  if (!found) return;
+  const name = opts.attributes[found.column - 1]!.name;
+  throw new TaskError(
+    'ValueOutOfRange',
+    `${opts.ds.location}: line ${found.line}, column ${found.column} ("${name}"): ${found.message}; ` +
+      `set options.types.${name} to "string" to keep the column as text`,
+  );
 }
 
 export async function checkPrimaryKey(

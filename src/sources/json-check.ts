@@ -16,8 +16,8 @@ const maxNumberLength = 400;
 
 const Scan = { value: 0, string: 1, escape: 2, number: 3 } as const;
 
-/** Why a number literal does not fit, or null when it does. */
-function numberProblem(token: string): string | null {
+/** Why a number literal does not fit (beyond a double, or an integer beyond 64 bits), or null when it does. */
+export function numberProblem(token: string): string | null {
   if (token.length > maxNumberLength) return 'a number too long to be read exactly';
   if (/[.eE]/.test(token)) {
     return Number.isFinite(Number(token)) ? null : `the number ${token} does not fit a double`;
