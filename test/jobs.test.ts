@@ -99,7 +99,7 @@ for (const engine of await engines()) {
       }
     });
 
-    test('a job left running by a stop is failed with code Interrupted at the next start', async () => {
+    test('a job this node held when it stopped is failed with code Interrupted at its next start, within its lease', async () => {
       const s = await startTestServer({ engine });
       try {
         const id = await source(s, 'A', 'x\n1\n');
@@ -108,8 +108,11 @@ for (const engine of await engines()) {
         await s.runtime.services.runner.stop();
         const job = (await s.call('POST', jobs, { body: { operationType: 'all' } })).body;
         const db = s.runtime.services.db;
-        await db.run(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?`, [
+        // Held by this node, as a kill -9 leaves it: a restart within the lease (30 s by default) must not wait for it.
+        const node = s.runtime.services.nodeId;
+        await db.run(`UPDATE jobs SET status = 'running', started_at = ?, claimed_by = ? WHERE id = ?`, [
           new Date().toISOString(),
+          node,
           job.id,
         ]);
         await db.run(`UPDATE tasks SET status = 'running', started_at = ? WHERE id = ?`, [
@@ -148,8 +151,13 @@ for (const engine of await engines()) {
           'what the interrupted job staged is dropped, the published table kept',
         );
         assert.deepEqual(await views(), [], 'staged views are dropped too');
-        const after: any = await s.waitForJob('default', job.id);
-        assert.equal(after.status, 'failed');
+        const after: any = (await s.call('GET', `${jobs}/${job.id}`)).body;
+        assert.equal(after.status, 'failed', 'ended by the start itself, not by a sweep after the lease');
+        const [lease] = await s.runtime.services.db.all<{ lease_until: string }>(
+          'SELECT lease_until FROM nodes WHERE id = ?',
+          [node],
+        );
+        assert.ok(after.finishedAt < lease!.lease_until, 'the node still held its lease when the job ended');
         assert.equal(after.tasks[0].status, 'failed');
         assert.equal(after.tasks[0].error.code, 'Interrupted');
         assert.deepEqual(
