@@ -156,6 +156,85 @@ for (const engine of await engines()) {
       }
     });
 
+    test('references to unknown segments, measures, data sources and flows are 400; what others use is 409 to delete', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        await workspace(s);
+        const M = `${U}/manage`;
+        const nope = "IsMemberOfSegment('Nope')";
+        await expect400(s, 'POST', `${M}/segments`, { name: 'Ref', query: nope }, 'segment query');
+        await expect400(s, 'POST', `${M}/segments`, { name: 'Self', query: "IsMemberOfSegment('Self')" }, 'self');
+        const count = { aggregation: 'count', entity: 'Customer' };
+        await expect400(s, 'POST', `${M}/measures`, { name: 'Ref', ...count, filter: nope }, 'measure filter');
+        const url = 'https://hooks.example.com/in';
+        for (const [body, what] of [
+          [{ url, eventTypes: ['segment.threshold.crossed'], segmentId: 'seg_nope', threshold: 1 }, 'segment'],
+          [{ url, eventTypes: ['measure.threshold.crossed'], measureId: 'msr_nope', threshold: 1 }, 'measure'],
+          [{ url, eventTypes: ['datasource.refresh.failed'], dataSourceId: 'ds_nope' }, 'data source'],
+        ] as const)
+          await expect400(s, 'POST', `${U}/subscriptions`, body, `subscription to an unknown ${what}`);
+        const flow = (trigger: Record<string, unknown>) => ({
+          name: 'F',
+          trigger,
+          steps: [{ name: 'a', type: 'http.request', url: 'https://h.example.com' }],
+        });
+        for (const trigger of [
+          { type: 'segment-membership-changed', segmentId: 'seg_nope', change: 'entered' },
+          { type: 'measure-threshold-crossed', measureId: 'msr_nope', threshold: 1 },
+          { type: 'datasource-refresh-failed', dataSourceId: 'ds_nope' },
+        ])
+          await expect400(s, 'POST', `${U}/flows`, flow(trigger), `flow on ${JSON.stringify(trigger)}`);
+        await expect400(s, 'POST', `${U}/jobs`, { operationType: 'segments', identifiers: ['seg_nope'] }, 'job');
+        assert.equal((await s.call('POST', `${U}/flows/flw_nope/test`, { body: {} })).status, 404, 'flow test');
+        assert.equal((await s.call('GET', `${U}/flows/flw_nope/runs`)).status, 404, 'flow runs');
+
+        // A segment in use: by a segment, a measure, a subscription and a flow.
+        const everyone = (await ok(s, 'GET', `${M}/segments`, undefined, 200)).value[0];
+        const uses = "IsMemberOfSegment('Everyone')";
+        const seg = await ok(s, 'POST', `${M}/segments`, { name: 'Inner', query: uses });
+        const msr = await ok(s, 'POST', `${M}/measures`, { name: 'Members', ...count, filter: uses });
+        const sub = await ok(s, 'POST', `${U}/subscriptions`, {
+          url,
+          eventTypes: ['segment.threshold.crossed'],
+          segmentId: everyone.id,
+          threshold: 1,
+        });
+        const fl = await ok(
+          s,
+          'POST',
+          `${U}/flows`,
+          flow({ type: 'segment-membership-changed', segmentId: everyone.id, change: 'entered' }),
+        );
+        for (const [method, body] of [
+          ['DELETE', undefined],
+          ['PATCH', { name: 'Renamed' }],
+        ] as const) {
+          const r = await s.call(method, `${M}/segments/${everyone.id}`, { body });
+          assert.equal(r.status, 409, `${method}: ${JSON.stringify(r.body)}`);
+          for (const id of [seg.id, msr.id, sub.id, fl.id]) assert.match(r.body.error.message, new RegExp(id));
+        }
+        const msrSub = await ok(s, 'POST', `${U}/subscriptions`, {
+          url,
+          eventTypes: ['measure.threshold.crossed'],
+          measureId: msr.id,
+          threshold: 1,
+        });
+        const inUse = await s.call('DELETE', `${M}/measures/${msr.id}`);
+        assert.equal(inUse.status, 409);
+        assert.match(inUse.body.error.message, new RegExp(msrSub.id));
+        await runAll(s, { mustSucceed: true });
+        for (const p of [`${U}/subscriptions/${msrSub.id}`, `${M}/measures/${msr.id}`, `${M}/segments/${seg.id}`])
+          await ok(s, 'DELETE', p, undefined, 204);
+        await ok(s, 'DELETE', `${U}/subscriptions/${sub.id}`, undefined, 204);
+        assert.equal((await s.call('DELETE', `${M}/segments/${everyone.id}`)).status, 409, 'the flow still uses it');
+        await ok(s, 'DELETE', `${U}/flows/${fl.id}`, undefined, 204);
+        await ok(s, 'DELETE', `${M}/segments/${everyone.id}`, undefined, 204);
+        await runAll(s, { mustSucceed: true });
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('settings: CR/LF in e-mail settings, odd locations and reserved instance ids are 400', async () => {
       const s = await startTestServer({ engine });
       try {

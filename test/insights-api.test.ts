@@ -151,16 +151,16 @@ for (const engine of await engines()) {
       const rx = await startReceiver();
       try {
         await setup(s, first);
-        const both = await ok(s, 'POST', `${U}/manage/segments`, {
-          name: 'German buyers',
-          query: "IsMemberOfSegment('Germany') and IsMemberOfSegment('Buyers')",
-        });
+        // Created before the segments it refers to (which must exist when it refers to them): evaluated after them.
+        const both = await ok(s, 'POST', `${U}/manage/segments`, { name: 'German buyers', query: 'Points gt 0' });
         const de = await ok(s, 'POST', `${U}/manage/segments`, {
           name: 'Germany',
           query: "Country eq 'DE'",
           owners: ['de@example.com'],
         });
         await ok(s, 'POST', `${U}/manage/segments`, { name: 'Buyers', query: 'ShopOrders/any(o: o/amount gt 40)' });
+        const query = "IsMemberOfSegment('Germany') and IsMemberOfSegment('Buyers')";
+        await ok(s, 'PATCH', `${U}/manage/segments/${both.id}`, { query }, 200);
         await ok(s, 'POST', `${U}/manage/segments`, { name: 'Dormant', query: 'Points gt 0', state: 'inactive' });
         const revenue = await ok(s, 'POST', `${U}/manage/measures`, {
           name: 'Revenue',

@@ -2,7 +2,7 @@
 // data with nulls, empty strings, dates and booleans, every segment's members and every measure's value (per
 // dimension value, per customer) from a real job equal those of an independent evaluator of the same OData
 // (test/support/odata-oracle.ts), and the per-query SQL that reads use (compileFilter over the published
-// SegmentMembership) gives the same members too.
+// SegmentMembership) gives the same members too. A reference to a segment that is gone fails only its segment.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +16,15 @@ import { describeTable, getEntity, publishEntities, sqlString } from '../src/dat
 import type { PublishedEntity } from '../src/datastore/index.ts';
 import { createServices } from '../src/http/runtime.ts';
 import type { MeasureIn } from '../src/insights/index.ts';
-import { createMeasure, createSegment, evaluationOrder, listMeasures, relatedEntities } from '../src/insights/index.ts';
+import {
+  createMeasure,
+  createSegment,
+  evaluationOrder,
+  listMeasures,
+  patchSegment,
+  relatedEntities,
+  removeSegment,
+} from '../src/insights/index.ts';
 import { definitionScope, getJob, submitJob } from '../src/jobs/index.ts';
 import { bootstrap } from '../src/tenancy/index.ts';
 import type { OracleContext, Row } from './support/odata-oracle.ts';
@@ -123,6 +131,7 @@ const segmentQueries: Record<string, string> = {
   Chain: "IsMemberOfSegment('GermanNotAdult') or (Age eq null and IsMemberOfSegment('BigBuyers'))",
   CycleA: "IsMemberOfSegment('CycleB') or Country eq 'NL'",
   CycleB: "IsMemberOfSegment('CycleA')",
+  Nope: "Country eq 'XX'",
   Unknown: "IsMemberOfSegment('Nope') or not IsMemberOfSegment('Nope')",
 };
 
@@ -266,10 +275,24 @@ test('the one-pass engine gives every segment and measure the answer of a per-qu
     await publishEntities(services.db, instance, entities, { jobId: null, now: services.clock.now() });
     const scope = await definitionScope(services.db, instance);
     const segments = [];
+    // A segment may only refer to segments that exist: CycleA is saved first without its reference to CycleB.
     for (const [name, query] of Object.entries(segmentQueries))
       segments.push(
-        await createSegment(services.db, services.clock, instance, { name, query, state: 'active', owners: [] }, scope),
+        await createSegment(
+          services.db,
+          services.clock,
+          instance,
+          { name, query: name === 'CycleA' ? "Country eq 'NL'" : query, state: 'active', owners: [] },
+          scope,
+        ),
       );
+    const cycleA = segments.find((s) => s.name === 'CycleA')!;
+    const patch = { query: segmentQueries.CycleA! };
+    segments.splice(
+      segments.indexOf(cycleA),
+      1,
+      await patchSegment(services.db, services.clock, instance, cycleA.id, patch, scope),
+    );
     for (const m of measureDefs) await createMeasure(services.db, services.clock, instance, m, scope);
 
     const job = await submitJob(services.jobs, instance, { operationType: 'unification' }, 'onDemand');
@@ -296,7 +319,7 @@ test('the one-pass engine gives every segment and measure the answer of a per-qu
     for (const s of segments) {
       const expected = [...(ctx.segments.get(s.name) ?? [])].sort();
       assert.ok(
-        (expected.length > 0 && expected.length < customers.length) || ['Unknown', 'CycleB'].includes(s.name),
+        (expected.length > 0 && expected.length < customers.length) || ['Unknown', 'CycleB', 'Nope'].includes(s.name),
         s.name,
       );
       assert.deepEqual(published.get(s.name) ?? [], expected, `members of ${s.name}: ${s.query}`);
@@ -350,6 +373,26 @@ test('the one-pass engine gives every segment and measure the answer of a per-qu
       for (const v of got)
         assertClose(v.value, expected.get(JSON.stringify(v.dimension)), `${m.name} ${JSON.stringify(v.dimension)}`);
     }
+
+    // A segment others refer to cannot be deleted. One that an earlier version let go (it did not check references)
+    // fails only the segment referring to it, by name: every other segment and measure is evaluated, and the
+    // previous snapshot stays served (publishing is all or nothing).
+    const nope = segments.find((s) => s.name === 'Nope')!;
+    await assert.rejects(removeSegment(services.db, instance, nope.id), /used by segment "Unknown"/);
+    await services.db.run('DELETE FROM segments WHERE id = ?', [nope.id]);
+    const again = await submitJob(services.jobs, instance, { operationType: 'unification' }, 'onDemand');
+    await services.runner.drain();
+    const after = (await getJob(services.db, instance, again.id))!;
+    const byStatus = (status: string) => after.tasks.filter((t) => t.status === status).map((t) => t.friendlyName);
+    assert.deepEqual(byStatus('failed'), ['Segment Unknown']);
+    assert.match(
+      after.tasks.find((t) => t.status === 'failed')!.error!.message,
+      /IsMemberOfSegment names no segment "Nope"/,
+    );
+    assert.equal(after.tasks.find((t) => t.operationType === 'publish')?.status, 'skipped');
+    const evaluations = after.tasks.filter((t) => t.operationType === 'segment' || t.operationType === 'measure');
+    assert.equal(byStatus('succeeded').length, evaluations.length - 1, 'the other segments and measures evaluated');
+    assert.equal((await getEntity(services.db, instance, 'SegmentMembership'))?.table, membership.table);
   } finally {
     await services.runner.stop();
     await services.dataStore.close();

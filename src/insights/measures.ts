@@ -4,6 +4,7 @@ import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../store/index.ts';
 import { checkMeasure } from './check.ts';
+import { checkSegmentReferences, measureDependents, refuseIfDependents } from './references.ts';
 import { historyOf } from './history.ts';
 import { deleteSubject, getMeasure, listMeasures, saveMeasure } from './insights.sql.ts';
 import type { InsightsScope } from './links.ts';
@@ -92,6 +93,7 @@ async function save(db: Db, m: Measure, scope: InsightsScope, isNew: boolean): P
   checkMeasure(m.name, definitionOf(m), scope);
   await db.tx(async (tx) => {
     await checkNameFree(tx, m);
+    await checkSegmentReferences(tx, m.instanceId, m.filter, { field: 'filter' });
     await saveMeasure(tx, { ...m, ...definitionOf(m) }, { isNew });
   });
 }
@@ -153,7 +155,11 @@ export async function patchMeasure(
   return getMeasureOut(db, instanceId, id);
 }
 
+/** Deletes a measure; refused (409) while subscriptions or flows refer to it. */
 export async function removeMeasure(db: Db, instanceId: string, id: string): Promise<void> {
-  const removed = await db.tx((tx) => deleteSubject(tx, 'measures', instanceId, id));
-  if (!removed) throw new AppError('NotFound', `measure ${id} not found`);
+  await db.tx(async (tx) => {
+    const m = await requireMeasure(tx, instanceId, id);
+    refuseIfDependents(`measure "${m.name}"`, await measureDependents(tx, m), 'delete');
+    await deleteSubject(tx, 'measures', instanceId, id);
+  });
 }

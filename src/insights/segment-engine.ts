@@ -12,7 +12,8 @@ import type { InsightsScope, ScopedEntity } from './links.ts';
 import { relatedEntities } from './links.ts';
 import type { MembershipLayout } from './membership.ts';
 import { flagColumn } from './membership.ts';
-import { evaluationOrder, referencedSegments } from './segments.ts';
+import { referencedSegments } from './references.ts';
+import { evaluationOrder } from './segments.ts';
 import type { CompiledSql } from './sql.ts';
 
 export interface EngineSegment {
@@ -80,7 +81,10 @@ export function segmentScanSql(input: {
     const l = 1 + Math.max(0, ...deps.map((id) => (id !== undefined ? (level.get(id) ?? 0) : 0)));
     const segmentColumn = (name: string): string | undefined => {
       const id = byName.get(name)?.id;
-      if (id === undefined || (evaluated.has(id) && !level.has(id))) return undefined;
+      // Saving refuses unknown names, so only a definition stored by an earlier version gets here: its segment fails
+      // alone, rather than counting an unknown segment as empty.
+      if (id === undefined) throw new AppError('InvalidQuery', `IsMemberOfSegment names no segment "${name}"`);
+      if (evaluated.has(id) && !level.has(id)) return undefined;
       return `t.${flag(ixOf.get(id) as number)}`;
     };
     let sql = 'FALSE';

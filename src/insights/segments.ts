@@ -8,6 +8,7 @@ import { historyOf } from './history.ts';
 import { deleteSubject, getSegment, listSegments, saveSegment } from './insights.sql.ts';
 import type { InsightsScope } from './links.ts';
 import type { HistoryPoint, Segment, SegmentIn, SegmentPatch } from './model.ts';
+import { checkSegmentReferences, referencedSegments, refuseIfDependents, segmentDependents } from './references.ts';
 
 export interface SegmentOut {
   id: string;
@@ -84,6 +85,7 @@ export async function createSegment(
   };
   await db.tx(async (tx) => {
     await checkNameFree(tx, instanceId, s.name, s.id);
+    await checkSegmentReferences(tx, instanceId, s.query, { field: 'query', self: s });
     await saveSegment(tx, s, { isNew: true });
   });
   return toOut(s, []);
@@ -110,21 +112,21 @@ export async function patchSegment(
     };
     if (patch.query !== undefined) checkSegmentQuery(s.query, scope);
     await checkNameFree(tx, instanceId, s.name, s.id);
+    if (s.name !== old.name) refuseIfDependents(`segment "${old.name}"`, await segmentDependents(tx, old), 'rename');
+    if (patch.query !== undefined || s.name !== old.name)
+      await checkSegmentReferences(tx, instanceId, s.query, { field: 'query', self: s });
     await saveSegment(tx, s, { isNew: false });
   });
   return getSegmentOut(db, instanceId, id);
 }
 
+/** Deletes a segment; refused (409) while other segments, measures, subscriptions or flows refer to it. */
 export async function removeSegment(db: Db, instanceId: string, id: string): Promise<void> {
-  const removed = await db.tx((tx) => deleteSubject(tx, 'segments', instanceId, id));
-  if (!removed) throw new AppError('NotFound', `segment ${id} not found`);
-}
-
-/** Names of the segments a query refers to with IsMemberOfSegment('…'). */
-export function referencedSegments(query: string): string[] {
-  return [...query.matchAll(/IsMemberOfSegment\s*\(\s*'((?:[^']|'')*)'\s*\)/g)].map((m) =>
-    (m[1] as string).replaceAll("''", "'"),
-  );
+  await db.tx(async (tx) => {
+    const s = await requireSegment(tx, instanceId, id);
+    refuseIfDependents(`segment "${s.name}"`, await segmentDependents(tx, s), 'delete');
+    await deleteSubject(tx, 'segments', instanceId, id);
+  });
 }
 
 /** Segments in evaluation order: a segment after the segments its query refers to (cycles keep name order). */
