@@ -5,6 +5,7 @@ import { backupCommand, restoreCommand } from './backup.ts';
 import { CliError } from './client.ts';
 import { keysCommand, refreshCommand, statusCommand } from './commands.ts';
 import { connectorCommand } from './connector.ts';
+import { rotateSecretKeyCommand } from './secret-key.ts';
 
 async function serveCommand(): Promise<void> {
   const config = loadConfig();
@@ -41,6 +42,10 @@ commands:
   backup <file> [--include-key] take a consistent backup from the running server (embedded default); the secret
                                 key only with --include-key
   restore <file>                restore a backup into an empty data directory (INSIGHTFLOW_DATA_DIR)
+  rotate-secret-key [--new-key-file FILE] [--force]
+                                re-seal every stored secret with a new server key, in one transaction, while no
+                                server runs (new key: the file, INSIGHTFLOW_NEW_SECRET_KEY, or generated into
+                                secret.key when that file is the key)
   connector swagger [--public-url URL]
                                 print the Power Automate connector definition (OpenAPI 2.0)
   connector package <dir> [--public-url URL]
@@ -69,6 +74,8 @@ export async function main(argv: string[]): Promise<number> {
         return await backupCommand(loadConfig(), rest, print);
       case 'restore':
         return await restoreCommand(loadConfig(), rest, print);
+      case 'rotate-secret-key':
+        return await rotateSecretKeyCommand(loadConfig(), rest, print);
       case 'connector':
         return await connectorCommand(loadConfig(), rest, (text) => process.stdout.write(text));
       case undefined:

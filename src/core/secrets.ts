@@ -11,13 +11,19 @@ export function resolveSecretKey(opts: { secretKey: string | undefined; dataDir:
     const file = path.join(opts.dataDir, 'secret.key');
     if (!existsSync(file)) {
       mkdirSync(opts.dataDir, { recursive: true });
-      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, generateSecret(), { mode: 0o600, flag: 'wx' });
     }
     chmodSync(file, 0o600);
     secret = readFileSync(file, 'utf8').trim();
   }
-  return createHash('sha256').update(`insightflow:${secret}`).digest();
+  return deriveKey(secret);
 }
+
+/** The 32-byte key of a secret text (INSIGHTFLOW_SECRET_KEY or the key file's content). */
+export const deriveKey = (secret: string): Buffer => createHash('sha256').update(`insightflow:${secret}`).digest();
+
+/** A new random secret text, as the generated key file holds. */
+export const generateSecret = (): string => randomBytes(32).toString('base64url');
 
 /** "v1.<iv>.<tag>.<ciphertext>", base64url parts. */
 export function encryptText(key: Buffer, text: string): string {

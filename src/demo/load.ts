@@ -22,7 +22,7 @@ export async function loadDemo(app: Hono, services: Services): Promise<void> {
     name: 'Demo loader',
     role: 'admin',
     rateLimit: 10_000,
-    serverKey: services.secretKey,
+    serverKey: services.keyHashKey,
   });
   const call = async <T = Record<string, unknown>>(method: string, pathname: string, body?: unknown): Promise<T> => {
     const res = await app.request(`http://localhost${pathname}`, {

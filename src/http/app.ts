@@ -160,7 +160,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
   const key = extractKey(c);
   if (key) {
-    const p = await principalByKeyHash(services.db, hashKey(services.secretKey, key));
+    const p = await principalByKeyHash(services.db, hashKey(services.keyHashKey, key));
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
     return p;
   }

@@ -15,7 +15,7 @@ async function mayScrape(services: Services, authorization: string | undefined):
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!token) return false;
   if (services.config.metricsToken !== undefined && sameSecret(token, services.config.metricsToken)) return true;
-  const principal = await principalByKeyHash(services.db, hashKey(services.secretKey, token));
+  const principal = await principalByKeyHash(services.db, hashKey(services.keyHashKey, token));
   return principal?.systemAdmin === true;
 }
 

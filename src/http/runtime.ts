@@ -50,7 +50,7 @@ import {
 import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
 import { detached, openStore } from '../store/index.ts';
-import { bootstrap, rehashLegacyKeys } from '../tenancy/index.ts';
+import { bootstrap, rehashLegacyKeys, resolveKeyHashKey } from '../tenancy/index.ts';
 import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
 import { routes } from './routes/index.ts';
@@ -95,6 +95,7 @@ export async function createServices(
   const allowList = parseAllowedTargets(config.allowedTargets);
   const sender = createHttpSender({ allowList });
   const secretKey = resolveSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  const keyHashKey = await resolveKeyHashKey(db, secretKey);
   const links = { base: config.publicUrl ?? hostUrl(config.host, config.port) };
   const sources = {
     secretKey,
@@ -230,6 +231,7 @@ export async function createServices(
     deliveryWorker: { ...deliveryWorker, wake: wakeDeliveries },
     webhooks: { db, clock, allowList, wake: wakeDeliveries, checkMeasureDimension, secretKey },
     secretKey,
+    keyHashKey,
     links,
     sources,
     checkSmtpHost,
@@ -247,9 +249,9 @@ export async function startRuntime(
 ): Promise<Runtime> {
   const services = await createServices(config, opts);
   const { db, log } = services;
-  await rehashLegacyKeys(db, services.secretKey);
+  await rehashLegacyKeys(db, services.keyHashKey);
   await encryptStoredSecrets(db, services.secretKey);
-  const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey, serverKey: services.secretKey });
+  const boot = await bootstrap(db, services.clock, { adminKey: config.adminKey, serverKey: services.keyHashKey });
   await services.node.start();
   await dropStagedTables(services);
   services.snapshots.start();

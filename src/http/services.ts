@@ -41,6 +41,8 @@ export interface Services {
   webhooks: WebhookDeps;
   /** 32-byte key derived from the server secret (encrypted settings, signed links). */
   secretKey: Buffer;
+  /** HMAC key of API key hashes: kept across rotations of the server key (tenancy/secret-rotation.ts). */
+  keyHashKey: Buffer;
   /** Prometheus metrics (GET /metrics). */
   metrics: Metrics;
   /** This node's name in metrics and logs. */

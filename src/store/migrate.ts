@@ -6,6 +6,7 @@ import m0002 from './migrations/0002_events.ts';
 import m0003 from './migrations/0003_insights_flows.ts';
 import m0004 from './migrations/0004_delivery_rounds.ts';
 import m0007 from './migrations/0007_flow_run_envelope.ts';
+import m0012 from './migrations/0012_server_secrets.ts';
 import m0013 from './migrations/0013_nodes.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
@@ -20,6 +21,7 @@ export const migrations = [
   { version: 3, name: 'insights_flows', sql: m0003 },
   { version: 4, name: 'delivery_rounds', sql: m0004 },
   { version: 7, name: 'flow_run_envelope', sql: m0007 },
+  { version: 12, name: 'server_secrets', sql: m0012 },
   { version: 13, name: 'nodes', sql: m0013 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
   { version: 18, name: 'audit', sql: m0018 },

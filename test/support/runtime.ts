@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../src/config/index.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { silentLogger } from '../../src/core/log.ts';
 import { getEntity, queryRows } from '../../src/datastore/index.ts';
@@ -26,8 +26,12 @@ export interface TestServer {
     pathname: string,
     opts?: { body?: unknown; key?: string | null; headers?: Record<string, string> },
   ): Promise<ApiResponse>;
-  /** Stops the server keeping its data, and starts a new one on the same data directory and schema. */
-  restart(): Promise<void>;
+  /** Stops the server keeping its data, and starts a new one on the same data directory and schema: with `env`
+   * changed, after `beforeStart` ran on the stopped server's data. */
+  restart(opts?: { env?: Record<string, string>; beforeStart?: () => Promise<void> }): Promise<void>;
+  /** The configuration the server runs with now, and its PostgreSQL schema (postgres engine). */
+  config: Readonly<Config>;
+  schema: string | undefined;
   /** Rows of the published version of an entity, read straight from the data store, ordered by `orderBy`. */
   readEntity(instanceId: string, name: string, orderBy?: string): Promise<Array<Record<string, unknown>>>;
   /** Polls a job until it ends (bounded: 3000 polls). */
@@ -49,26 +53,24 @@ export async function startTestServer(
   const importDir = path.join(dataDir, 'imports');
   mkdirSync(importDir, { recursive: true });
   const schema = engine === 'postgres' ? freshSchema() : undefined;
-  const config = loadConfig(
-    {
-      INSIGHTFLOW_DATA_DIR: dataDir,
-      INSIGHTFLOW_PORT: '0',
-      INSIGHTFLOW_ADMIN_KEY: adminKey,
-      INSIGHTFLOW_DEMO: '0',
-      INSIGHTFLOW_LOG_LEVEL: 'silent',
-      INSIGHTFLOW_DUCKDB_MEMORY: '512MB',
-      INSIGHTFLOW_RATE_LIMIT: '1000000',
-      ...(engine === 'postgres'
-        ? {
-            INSIGHTFLOW_DATABASE_URL: postgresUrl,
-            INSIGHTFLOW_SHARED_DIR: dataDir,
-            INSIGHTFLOW_SECRET_KEY: 'test-secret-key-shared-by-every-node',
-          }
-        : {}),
-      ...opts.env,
-    },
-    dataDir,
-  );
+  let env: Record<string, string> = {
+    INSIGHTFLOW_DATA_DIR: dataDir,
+    INSIGHTFLOW_PORT: '0',
+    INSIGHTFLOW_ADMIN_KEY: adminKey,
+    INSIGHTFLOW_DEMO: '0',
+    INSIGHTFLOW_LOG_LEVEL: 'silent',
+    INSIGHTFLOW_DUCKDB_MEMORY: '512MB',
+    INSIGHTFLOW_RATE_LIMIT: '1000000',
+    ...(engine === 'postgres'
+      ? {
+          INSIGHTFLOW_DATABASE_URL: postgresUrl,
+          INSIGHTFLOW_SHARED_DIR: dataDir,
+          INSIGHTFLOW_SECRET_KEY: 'test-secret-key-shared-by-every-node',
+        }
+      : {}),
+    ...opts.env,
+  };
+  let config = loadConfig(env, dataDir);
   const start = () =>
     startRuntime(config, {
       log: silentLogger,
@@ -114,8 +116,16 @@ export async function startTestServer(
       }
       throw new Error(`job ${jobId} did not end`);
     },
-    restart: async () => {
+    config,
+    schema,
+    restart: async (o = {}) => {
       await runtime.stop();
+      if (o.env) {
+        env = { ...env, ...o.env };
+        config = loadConfig(env, dataDir);
+        server.config = config;
+      }
+      await o.beforeStart?.();
       runtime = await start();
       server.runtime = runtime;
       server.url = runtime.url;

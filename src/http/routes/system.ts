@@ -110,7 +110,7 @@ export const systemRoutes = [
         name: body.name,
         role: body.role,
         rateLimit: body.rateLimit,
-        serverKey: services.secretKey,
+        serverKey: services.keyHashKey,
       });
       return created({ ...connection, key }, `/v1/instances/${instanceId}/connections/${connection.id}`);
     },
