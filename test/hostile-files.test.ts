@@ -39,6 +39,7 @@ const hostile: Array<{ name: string; kind: Kind; content: string; code: string; 
   { name: 'an empty JSON array', kind: 'json', content: '[]', code: 'EmptyFile' },
   { name: 'blank lines only', kind: 'ndjson', content: '\n  \n', code: 'EmptyFile' },
   { name: 'an empty file', kind: 'ndjson', content: '', code: 'EmptyFile' },
+  { name: 'a CSV header without rows', kind: 'csv', content: 'id,name,score\n', code: 'EmptyFile' },
   {
     name: '1e400',
     kind: 'ndjson',

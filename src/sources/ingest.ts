@@ -172,8 +172,8 @@ export async function loadFile(
   if (ds.kind === 'csv') await checkCsvNumbers(conn, { file, table: opts.table, ds, attributes });
   const count = await conn.runAndReadAll(`SELECT count(*) AS n FROM ${opts.table}`);
   const rowCount = Number(count.getRowObjectsJS()[0]?.n ?? 0);
-  if (rowCount === 0 && (ds.kind === 'json' || ds.kind === 'ndjson'))
-    throw new TaskError('EmptyFile', `${ds.location}: the file holds no records`);
+  // An empty export never replaces good data: the refresh fails and the previous version stays served.
+  if (rowCount === 0) throw new TaskError('EmptyFile', `${ds.location}: the file holds no records`);
   if (ds.primaryKey) await checkPrimaryKey(conn, opts.table, ds.primaryKey, attributes, ds.name);
   return { attributes, rowCount };
 }
