@@ -235,6 +235,30 @@ for (const engine of await engines()) {
       }
     });
 
+    test('an unexpected task failure shows a code and a log reference, never SQL, table names or a stack', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        await workspace(s);
+        // The published table of a source vanishes behind the catalog's back: DuckDB's error names it, with SQL.
+        const { getEntity } = await import('../src/datastore/index.ts');
+        const crm = await getEntity(s.runtime.services.db, 'default', 'Crm');
+        const data = await s.runtime.services.dataStore.instance('default');
+        await data.write((c) => c.run(`DROP TABLE ${crm!.table}`));
+        const job = await ok(s, 'POST', `${U}/jobs`, { operationType: 'unification' }, 202);
+        const done: any = await s.waitForJob('default', job.id);
+        assert.equal(done.status, 'failed');
+        const failed = done.tasks.find((t: any) => t.status === 'failed');
+        assert.equal(failed.error.code, 'Internal', JSON.stringify(failed.error));
+        assert.match(failed.error.message, /reference req_\w+ in the server log/);
+        assert.doesNotMatch(JSON.stringify(done), /Catalog|SELECT|Crm__v|Error:|\.ts:\d/);
+        const report = await ok(s, 'POST', `${U}/statusreport`, { reportType: 'tasks' }, 200);
+        assert.doesNotMatch(JSON.stringify(report), /Catalog|SELECT|Crm__v|\.ts:\d/);
+        await runAll(s, { mustSucceed: true });
+      } finally {
+        await s.stop();
+      }
+    });
+
     test('settings: CR/LF in e-mail settings, odd locations and reserved instance ids are 400', async () => {
       const s = await startTestServer({ engine });
       try {
