@@ -128,7 +128,8 @@ export const measureRoutes = [
     path: `${base}/{measureId}`,
     operationId: 'DeleteMeasure',
     summary: 'Delete a measure',
-    description: 'Deletes the measure and its history.',
+    description:
+      'Deletes the measure and its history. Refused with 409 while subscriptions or flows use it (the answer names them).',
     tags: ['Measures'],
     access: 'contributor',
     responses: { 204: { description: 'Deleted.' } },

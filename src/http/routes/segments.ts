@@ -90,6 +90,7 @@ export const segmentRoutes = [
     path: `${base}/{segmentId}`,
     operationId: 'UpdateSegment',
     summary: 'Change a segment',
+    description: 'A segment that segments, measures, subscriptions or flows use cannot be renamed (409, naming them).',
     tags: ['Segments'],
     access: 'contributor',
     body: segmentPatch,
@@ -105,7 +106,9 @@ export const segmentRoutes = [
     path: `${base}/{segmentId}`,
     operationId: 'DeleteSegment',
     summary: 'Delete a segment',
-    description: 'Deletes the segment and its history; its members leave SegmentMembership at the next refresh.',
+    description:
+      'Deletes the segment and its history; its members leave SegmentMembership at the next refresh. Refused with ' +
+      '409 while segments, measures, subscriptions or flows use it (the answer names them).',
     tags: ['Segments'],
     access: 'contributor',
     responses: { 204: { description: 'Deleted.' } },
