@@ -99,6 +99,12 @@ for (const engine of await engines()) {
         });
         assert.match(out.join('\n'), /re-sealed 1 webhook signing secret\(s\), 1 SMTP password\(s\) and 2 data source/);
         assert.notEqual(await sealedValues(s.runtime.services.db), before);
+        const audit = await ok(s, 'GET', `${U}/audit?action=RotateSecretKey`, undefined, 200);
+        assert.deepEqual(
+          audit.value.map((e: any) => [e.actor.type, e.target.id]),
+          [['cli', 'secret-key']],
+          'the rotation is in the audit log, once',
+        );
 
         // After the restart with the new key: everything opens, API keys work, deliveries are signed.
         const services = s.runtime.services;

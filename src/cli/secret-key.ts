@@ -4,12 +4,15 @@
 // INSIGHTFLOW_NEW_SECRET_KEY, or is generated into secret.key when the server key is the generated file.
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { insertAudit, summarize } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import { systemClock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
 import { deriveKey, generateSecret, resolveSecretKey } from '../core/secrets.ts';
 import { openStore } from '../store/index.ts';
-import { RotationError, rotateSecretKey } from '../tenancy/index.ts';
+import { listInstances, RotationError, rotateSecretKey } from '../tenancy/index.ts';
 import { CliError } from './client.ts';
 
 type Out = (line: string) => void;
@@ -64,7 +67,24 @@ export async function rotateSecretKeyCommand(
     if (next) writeFileSync(next, secret, { mode: 0o600 });
     let result;
     try {
-      result = await rotateSecretKey(db, { oldKey, newKey }, now);
+      result = await rotateSecretKey(db, { oldKey, newKey }, now, {
+        record: async (tx, r) => {
+          const summary = summarize('Rotate the server key (insightflow rotate-secret-key)', {});
+          const at = now.toISOString();
+          const actor = { type: 'cli' as const, id: os.userInfo().username };
+          const entries = (await listInstances(tx)).map((i) => ({
+            id: newId('aud'),
+            instanceId: i.id,
+            at,
+            actor,
+            action: 'RotateSecretKey',
+            target: { type: 'server', id: 'secret-key' },
+            summary: `${summary} (${r.webhookSecrets + r.emailPasswords + r.dataSourceSecrets} secrets re-sealed)`,
+            requestId: null,
+          }));
+          await insertAudit(tx, entries);
+        },
+      });
     } catch (err) {
       if (next) rmSync(next, { force: true });
       if (err instanceof RotationError) throw new CliError(err.message);

@@ -35,11 +35,13 @@ export interface RotationResult {
 type Options = { password?: string; headers?: Record<string, string> } & Record<string, unknown>;
 
 /** Re-seals every stored secret from `oldKey` to `newKey` in one transaction; throws RotationError, changing nothing,
- * when a value does not open with `oldKey`. */
+ * when a value does not open with `oldKey`. `record` writes what else belongs to the change (the audit log) in the
+ * same transaction. */
 export async function rotateSecretKey(
   db: Db,
   keys: { oldKey: Buffer; newKey: Buffer },
   now: Date,
+  opts: { record?: (tx: Db, result: RotationResult) => Promise<void> } = {},
 ): Promise<RotationResult> {
   const reseal = (what: string, sealed: string): string => {
     let text: string;
@@ -117,6 +119,7 @@ export async function rotateSecretKey(
     }
 
     for (const [sql, params] of writes) await tx.run(sql, params);
+    await opts.record?.(tx, result);
     return result;
   });
 }
