@@ -29,6 +29,7 @@ async function sealedValues(db: Db): Promise<string> {
     await db.all('SELECT id, options FROM data_sources ORDER BY id'),
     await db.all('SELECT name, value FROM server_secrets ORDER BY name'),
     await db.all('SELECT id, key_hash FROM connections ORDER BY id'),
+    await db.all('SELECT id FROM sessions ORDER BY id'),
   ];
   return JSON.stringify(rows);
 }
@@ -62,6 +63,12 @@ for (const engine of await engines()) {
         });
         const viewer = await ok(s, 'POST', `${U}/connections`, { name: 'v', role: 'viewer' });
 
+        // A person signed in: the session ends with the rotation.
+        await s.runtime.services.db.run(
+          `INSERT INTO sessions (id, token_hash, subject, email, email_verified, name, groups_json, refresh_token,
+             tokens_expire_at, created_at, last_seen_at, expires_at)
+           VALUES ('ses_1', 'h', 'sub', 'a@x.io', 1, 'A', '[]', NULL, NULL, '2026-01-01', '2026-01-01', '2999-01-01')`,
+        );
         // Stopped: a wrong current key is refused and changes nothing; the right one re-seals everything.
         const before = await sealedValues(s.runtime.services.db);
         const oldConfig = s.config;
@@ -98,6 +105,8 @@ for (const engine of await engines()) {
           },
         });
         assert.match(out.join('\n'), /re-sealed 1 webhook signing secret\(s\), 1 SMTP password\(s\) and 2 data source/);
+        assert.match(out.join('\n'), /1 sign-in session\(s\) ended/);
+        assert.deepEqual(await s.runtime.services.db.all('SELECT id FROM sessions'), []);
         assert.notEqual(await sealedValues(s.runtime.services.db), before);
         const audit = await ok(s, 'GET', `${U}/audit?action=RotateSecretKey`, undefined, 200);
         assert.deepEqual(

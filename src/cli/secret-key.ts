@@ -96,7 +96,8 @@ export async function rotateSecretKeyCommand(
     }
     out(
       `re-sealed ${result.webhookSecrets} webhook signing secret(s), ${result.emailPasswords} SMTP password(s) and ` +
-        `${result.dataSourceSecrets} data source secret(s) with the new key; API keys stay valid`,
+        `${result.dataSourceSecrets} data source secret(s) with the new key; API keys stay valid; ` +
+        `${result.sessions} sign-in session(s) ended`,
     );
     out(
       keyFile

@@ -1,6 +1,7 @@
 // Rotating the server key (INSIGHTFLOW_SECRET_KEY, or the generated secret.key): every value sealed with it —
 // webhook signing secrets (current and previous), SMTP passwords, data source passwords and header values — is opened
-// with the old key and sealed with the new one in one transaction. Every value is opened before anything is written,
+// with the old key and sealed with the new one in one transaction; sign-in sessions, found by hashes keyed with the
+// old key, end. Every value is opened before anything is written,
 // so a wrong old key changes nothing. API key hashes keep their HMAC key: it lives in server_secrets, sealed with the
 // server key, and is re-sealed (on the first rotation it is created from the old key, which keyed them until then).
 // This is the one place that knows every sealed column; a new kind of sealed value must be added here.
@@ -30,6 +31,8 @@ export interface RotationResult {
   webhookSecrets: number;
   emailPasswords: number;
   dataSourceSecrets: number;
+  /** Sign-in sessions ended: their cookies are found by a hash keyed with the server key. */
+  sessions: number;
 }
 
 type Options = { password?: string; headers?: Record<string, string> } & Record<string, unknown>;
@@ -57,7 +60,7 @@ export async function rotateSecretKey(
   };
   const sealed = (v: string | null | undefined): v is string => typeof v === 'string' && v.startsWith('v1.');
   return db.tx(async (tx) => {
-    const result: RotationResult = { webhookSecrets: 0, emailPasswords: 0, dataSourceSecrets: 0 };
+    const result: RotationResult = { webhookSecrets: 0, emailPasswords: 0, dataSourceSecrets: 0, sessions: 0 };
     const writes: Array<[string, SqlValue[]]> = [];
 
     const keyRow = await tx.get<{ value: string }>('SELECT value FROM server_secrets WHERE name = ?', [keyHashKeyName]);
@@ -119,6 +122,10 @@ export async function rotateSecretKey(
     }
 
     for (const [sql, params] of writes) await tx.run(sql, params);
+    // Sessions and waiting sign-ins are found by hashes keyed with the server key (and hold refresh tokens sealed
+    // with it): they end, and people sign in again.
+    result.sessions = (await tx.run('DELETE FROM sessions')).changes;
+    await tx.run('DELETE FROM sign_in_requests');
     await opts.record?.(tx, result);
     return result;
   });
