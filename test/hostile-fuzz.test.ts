@@ -124,8 +124,23 @@ async function waitForJob(c: Client, id: string): Promise<any> {
   throw new Error(`job ${id} did not end`);
 }
 
+/** Paths outside the API routes: the UI's files, sign-in, metrics. */
+const otherPaths = [
+  '/',
+  '/assets/..%2f..%2f..%2fetc%2fpasswd',
+  '/assets/%00.js',
+  '/segments/%2e%2e/%2e%2e/control.sqlite',
+  '/v1/../../etc/passwd',
+  '/auth/login?returnTo=https%3A%2F%2Fevil.example.com',
+  '/auth/callback?state=%00&code=x',
+  '/auth/logout',
+  '/metrics',
+  '/v1/nope',
+];
+
 /** One generated request on a random route: path ids hostile (real only for reads and collection writes). */
 function generatedRequest(r: Rand): { method: string; path: string; body?: ReturnType<typeof hostileBody> } {
+  if (r.chance(0.05)) return { method: r.pick(['GET', 'POST']), path: r.pick(otherPaths) };
   const candidates = routes.filter((x) => x.path !== '/v1/backup');
   const route = r.pick(candidates);
   const method = route.method.toUpperCase();
