@@ -75,6 +75,24 @@ for (const engine of await engines()) {
       }
     });
 
+    test('calls arriving together: exactly the limit is admitted', async () => {
+      const clock = manualClock('2026-03-01T00:00:00.000Z');
+      const s = await startTestServer({ engine, clock, env: { INSIGHTFLOW_RATE_LIMIT: '7' } });
+      try {
+        const key = await connection(s, { name: 'Burst', role: 'viewer' });
+        for (let round = 0; round < 2; round++) {
+          const statuses = await Promise.all(
+            Array.from({ length: 20 }, async () => (await s.call('GET', `${U}/subscriptions`, { key })).status),
+          );
+          assert.equal(statuses.filter((x) => x === 200).length, 7, `round ${round}: ${statuses.join(' ')}`);
+          assert.equal(statuses.filter((x) => x === 429).length, 13);
+          clock.advance(60_001);
+        }
+      } finally {
+        await s.stop();
+      }
+    });
+
     test("a connection's own rateLimit overrides the default; connections are counted apart", async () => {
       const clock = manualClock('2026-03-01T00:00:00.000Z');
       const s = await startTestServer({ engine, clock, env: { INSIGHTFLOW_RATE_LIMIT: '3' } });

@@ -1,7 +1,8 @@
 // Instances, connections, keys and roles through the HTTP API, on both engines.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { engines } from './support/engines.ts';
+import pg from 'pg';
+import { engines, postgresUrl } from './support/engines.ts';
 import { adminKey, startTestServer } from './support/runtime.ts';
 
 for (const engine of await engines()) {
@@ -51,6 +52,40 @@ for (const engine of await engines()) {
           (await s.call('GET', '/v1/instances/default/manage/datasources', { key: c.body.key })).status,
           401,
         );
+      } finally {
+        await s.stop();
+      }
+    });
+
+    test('a revoked key is refused at once, also when another node revoked it', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        const make = async () =>
+          (await s.call('POST', '/v1/instances/default/connections', { body: { name: 'Flow', role: 'viewer' } })).body;
+        const use = async (key: string) => (await s.call('GET', '/v1/instances/default/jobs', { key })).status;
+        const here = await make();
+        for (let i = 0; i < 3; i++) assert.equal(await use(here.key), 200);
+        assert.equal((await s.call('DELETE', `/v1/instances/default/connections/${here.id}`)).status, 204);
+        assert.equal(await use(here.key), 401, 'revoked on this node');
+        if (engine !== 'postgres') return;
+        // Another node revokes by committing the same change to the shared control store; this node has the key cached.
+        const there = await make();
+        for (let i = 0; i < 3; i++) assert.equal(await use(there.key), 200);
+        const db = s.runtime.services.db;
+        const other = new pg.Client({ connectionString: postgresUrl });
+        await other.connect();
+        try {
+          const schema = (await db.get<{ s: string }>('SELECT current_schema() AS s'))?.s as string;
+          await other.query(`UPDATE ${schema}.connections SET revoked_at = $1 WHERE id = $2`, [
+            new Date().toISOString(),
+            there.id,
+          ]);
+        } finally {
+          await other.end();
+        }
+        const r = await s.call('GET', '/v1/instances/default/jobs', { key: there.key });
+        assert.equal(r.status, 401, 'revoked by another node');
+        assert.equal(r.body.error.code, 'Unauthorized');
       } finally {
         await s.stop();
       }

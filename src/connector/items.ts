@@ -5,19 +5,22 @@
 import type { Clock } from '../core/clock.ts';
 import { AppError } from '../core/errors.ts';
 import { linkTo } from '../core/public-url.ts';
-import type { DataStore, PublishedEntity } from '../datastore/index.ts';
-import { duckTypeOf, getEntity, isStoredInKeyOrder, listEntities, queryRows, quoteIdent } from '../datastore/index.ts';
+import type { DataStore, PublishedEntity, ServedSnapshot, SnapshotFollower } from '../datastore/index.ts';
+import { duckTypeOf, isStoredInKeyOrder, listEntities, quoteIdent, runPrepared } from '../datastore/index.ts';
 import type { ItemsPage, ItemsQueryInput } from '../datastore/odata/index.ts';
 import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
 import { relatedEntities } from '../insights/index.ts';
 import { definitionScope } from '../jobs/index.ts';
 import type { Db } from '../store/index.ts';
-import { liveState, withLiveData } from './entity-source.ts';
+import { liveState, withLiveData, type LiveState } from './entity-source.ts';
 import { checkPageUse, openPage, queryBinding, signPage, type PageClaim } from './page-link.ts';
+import { readThrough } from './read-cache.ts';
 
 export interface ReadDeps {
   db: Db;
   dataStore: DataStore;
+  /** The snapshots this node serves: reads resolve entities from the one it serves now. */
+  snapshots: Pick<SnapshotFollower, 'snapshot'>;
   clock: Clock;
 }
 
@@ -27,30 +30,33 @@ const snapshotRetries = 3;
 const isDroppedTable = (err: unknown): boolean =>
   err instanceof Error && /Catalog Error: Table with name .* does not exist/.test(err.message);
 
-async function requireEntity(db: Db, instanceId: string, name: string): Promise<PublishedEntity> {
-  const entity = await getEntity(db, instanceId, name);
-  if (!entity) throw new AppError('NotFound', `entity ${name} not found (GET …/manage/entities lists them)`);
-  return entity;
-}
-
 /** Runs `fn` on the entity as published now (with its live data), again on the new snapshot if one replaced it. */
 async function onSnapshot<T>(
   deps: ReadDeps,
   instanceId: string,
   name: string,
-  fn: (entity: PublishedEntity, published: PublishedEntity) => Promise<T>,
+  fn: (entity: PublishedEntity, published: PublishedEntity, at: ServedSnapshot, live: LiveState) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const published = await requireEntity(deps.db, instanceId, name);
+    const at = await deps.snapshots.snapshot(instanceId);
+    const published = at.entities.get(name);
+    if (!published) throw new AppError('NotFound', `entity ${name} not found (GET …/manage/entities lists them)`);
     const now = deps.clock.now();
-    const entity = withLiveData(published, await liveState(deps.db, instanceId, name, now), now);
+    const live = await liveState(deps.db, instanceId, name, now);
+    const entity = withLiveData(published, live, now);
     try {
-      return await fn(entity, published);
+      return await fn(entity, published, at, live);
     } catch (err) {
       if (!isDroppedTable(err) || attempt >= snapshotRetries) throw err;
     }
   }
 }
+
+const hasLiveData = (live: LiveState): boolean => live.created || live.overlay;
+
+/** Query parameters as a cache key (values of filters are strings, numbers, booleans or null). */
+const keyOf = (parts: unknown[]): string =>
+  JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 
 export interface EntityInfo {
   name: string;
@@ -88,25 +94,29 @@ export async function readItemsPage(
   input: ItemsQueryInput,
   opts: { version?: number } = {},
 ): Promise<ItemsPage & { version: number }> {
-  const membership = name === 'Customer' ? await getEntity(deps.db, instanceId, 'SegmentMembership') : undefined;
   // any/all over the entities that reach customers, as in segment queries (only a navigation has a "/").
   const related =
     name === 'Customer' && input.filter?.includes('/')
       ? relatedEntities(await definitionScope(deps.db, instanceId))
       : undefined;
-  const data = await deps.dataStore.instance(instanceId);
-  return onSnapshot(deps, instanceId, name, async (entity, published) => {
+  return onSnapshot(deps, instanceId, name, async (entity, published, at, live) => {
     if (opts.version !== undefined && published.version !== opts.version)
       throw new AppError(
         'InvalidSkipToken',
         `${name} was republished (version ${opts.version} → ${published.version}) after this walk began; ` +
           'start again from the first page',
       );
-    const page = await data.read(async (conn) => {
-      const storedInKeyOrder = await isStoredInKeyOrder(conn, instanceId, entity);
-      const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, related, storedInKeyOrder });
-      return executeItemsQuery(conn, q);
-    });
+    const membership = name === 'Customer' ? at.entities.get('SegmentMembership') : undefined;
+    const read = () =>
+      at.data.read(async (conn) => {
+        const storedInKeyOrder = await isStoredInKeyOrder(conn, instanceId, entity);
+        const q = compileItemsQuery(input, entity, { membershipTable: membership?.table, related, storedInKeyOrder });
+        return executeItemsQuery(conn, q);
+      });
+    // A page of a published snapshot never changes: kept for the next identical read unless live data is mixed in.
+    const page = hasLiveData(live)
+      ? await read()
+      : await readThrough(at, keyOf(['items', name, input, related]), read, (p) => p.value.length);
     return { ...page, version: published.version };
   });
 }
@@ -176,16 +186,18 @@ export async function getItem(
   name: string,
   key: string,
 ): Promise<Record<string, unknown>> {
-  const data = await deps.dataStore.instance(instanceId);
-  return onSnapshot(deps, instanceId, name, async (entity) => {
+  return onSnapshot(deps, instanceId, name, async (entity, _published, at, live) => {
     const keyName = entity.key[0];
     if (entity.key.length !== 1 || keyName === undefined)
       throw new AppError('BadRequest', `${name} has no single key attribute; read its items with a $filter instead`);
     const type = duckTypeOf((entity.attributes.find((a) => a.name === keyName) ?? { type: 'string' as const }).type);
     const sql = `SELECT * FROM ${entity.table} AS t WHERE t.${quoteIdent(keyName)} = TRY_CAST(? AS ${type}) LIMIT 1`;
-    const rows = await data.read((conn) => queryRows(conn, sql, [key]));
-    const row = rows[0];
-    if (!row) throw new AppError('NotFound', `${name} ${key} not found`);
-    return toJsonRow(row, entity.attributes);
+    const read = async () => {
+      const row = (await at.data.read(async (conn) => (await runPrepared(conn, sql, [key])).getRowObjectsJS()))[0];
+      return row ? toJsonRow(row, entity.attributes) : null;
+    };
+    const item = hasLiveData(live) ? await read() : await readThrough(at, keyOf(['item', name, key]), read, () => 1);
+    if (!item) throw new AppError('NotFound', `${name} ${key} not found`);
+    return item;
   });
 }

@@ -8,6 +8,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether entries of this level are written (to skip building the fields of those that are not). */
+  enabled(level: Exclude<Level, 'silent'>): boolean;
   child(fields: Record<string, unknown>): Logger;
 }
 
@@ -25,6 +27,7 @@ export function createLogger(
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
+    enabled: (lvl) => order[lvl] >= order[level],
     child: (fields) => createLogger(level, { ...base, ...fields }, write),
   };
 }

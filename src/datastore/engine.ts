@@ -3,7 +3,13 @@
 // which version is published, so a refresh writes new tables and readers switch only when the catalog row changes.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBResultReader,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 import type { Attribute, AttributeType } from './schema.ts';
 import { backingPattern, logPartPattern, quoteIdent, unquoteIdent } from './schema.ts';
 
@@ -182,6 +188,43 @@ export async function queryRows(
 ): Promise<Record<string, unknown>[]> {
   const r = await conn.runAndReadAll(sql, params);
   return r.getRowObjectsJS();
+}
+
+/** Prepared statements kept per connection (the least recently used go first). */
+export const preparedPerConnection = 64;
+
+const prepared = new WeakMap<DuckDBConnection, Map<string, DuckDBPreparedStatement>>();
+
+/**
+ * Runs a query through a prepared statement kept on its connection for the next run of the same SQL: a read then
+ * skips parsing and planning, one round trip to DuckDB's threads in place of three. Only for SQL whose text names
+ * what it reads (a versioned table): a statement whose run fails is dropped (e.g. its table was dropped).
+ */
+export async function runPrepared(
+  conn: DuckDBConnection,
+  sql: string,
+  params: DuckDBValue[] = [],
+): Promise<DuckDBResultReader> {
+  let kept = prepared.get(conn);
+  if (!kept) prepared.set(conn, (kept = new Map<string, DuckDBPreparedStatement>()));
+  let ps = kept.get(sql);
+  if (ps) kept.delete(sql);
+  else ps = await conn.prepare(sql);
+  try {
+    ps.clearBindings();
+    if (params.length > 0) ps.bind(params);
+    const reader = await ps.runAndReadAll();
+    kept.set(sql, ps);
+    if (kept.size > preparedPerConnection) {
+      const [oldest, statement] = kept.entries().next().value as [string, DuckDBPreparedStatement];
+      kept.delete(oldest);
+      statement.destroySync();
+    }
+    return reader;
+  } catch (err) {
+    ps.destroySync();
+    throw err;
+  }
 }
 
 export async function dropTable(conn: DuckDBConnection, table: string): Promise<void> {

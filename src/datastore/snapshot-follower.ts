@@ -9,6 +9,7 @@ import type { Db } from '../store/index.ts';
 import { listEntities, snapshotVersion, snapshotVersions } from './catalog.ts';
 import type { DataStore, InstanceData } from './engine.ts';
 import { dropEntityVersion, queryRows } from './engine.ts';
+import type { PublishedEntity } from './schema.ts';
 import { unquoteIdent } from './schema.ts';
 import { loadVersion } from './snapshot-files.ts';
 
@@ -28,11 +29,21 @@ export interface SnapshotFollowerDeps {
   reportSynced(at: string): Promise<void>;
 }
 
+/** The snapshot a node serves for an instance: its version, its published entities by name (as listed when this node
+ * caught up with it; no control-store query per read), and the local database holding their tables. */
+export interface ServedSnapshot {
+  version: number;
+  entities: ReadonlyMap<string, PublishedEntity>;
+  data: InstanceData;
+}
+
 export interface SnapshotFollower {
   /** A data store whose `instance()` first brings the instance up to the newest published snapshot. */
   dataStore: DataStore;
   /** Brings one instance up to the newest published snapshot. */
   sync(instanceId: string): Promise<void>;
+  /** Brings one instance up to the newest published snapshot and returns it. */
+  snapshot(instanceId: string): Promise<ServedSnapshot>;
   /** The snapshot version this node serves, per instance (health, metrics). */
   servedVersions(): Record<string, number>;
   start(): void;
@@ -41,6 +52,7 @@ export interface SnapshotFollower {
 
 interface InstanceState {
   version: number;
+  entities: ReadonlyMap<string, PublishedEntity>;
   tables: Set<string>;
   retired: Array<{ table: string; at: number }>;
   syncing: Promise<void> | null;
@@ -68,7 +80,7 @@ export function createSnapshotFollower(deps: SnapshotFollowerDeps): SnapshotFoll
   const stateOf = (instanceId: string): InstanceState => {
     let s = states.get(instanceId);
     if (!s) {
-      s = { version: -1, tables: new Set(), retired: [], syncing: null };
+      s = { version: -1, entities: new Map(), tables: new Set(), retired: [], syncing: null };
       states.set(instanceId, s);
     }
     return s;
@@ -96,6 +108,7 @@ export function createSnapshotFollower(deps: SnapshotFollowerDeps): SnapshotFoll
     const due = s.retired.filter((r) => now - r.at >= retireMs);
     s.retired = s.retired.filter((r) => now - r.at < retireMs);
     for (const r of due) await data.write((c) => dropEntityVersion(c, r.table)).catch(() => undefined);
+    s.entities = new Map(entities.map((e) => [e.name, e]));
     s.version = version;
   };
 
@@ -104,7 +117,8 @@ export function createSnapshotFollower(deps: SnapshotFollowerDeps): SnapshotFoll
     // Bounded: a sync under way may have started before the newest publish; look again after it.
     for (let i = 0; i < 5; i++) {
       const version = await snapshotVersion(deps.db, instanceId);
-      if (s.version >= version && s.retired.length === 0) return;
+      // Up to date, and no replaced local copy is due for dropping (catching up lists the catalog again).
+      if (s.version >= version && !s.retired.some((r) => Date.now() - r.at >= retireMs)) return;
       if (!s.syncing) {
         s.syncing = catchUp(instanceId, s, version).finally(() => {
           s.syncing = null;
@@ -144,6 +158,11 @@ export function createSnapshotFollower(deps: SnapshotFollowerDeps): SnapshotFoll
       },
     },
     sync,
+    snapshot: async (instanceId) => {
+      await sync(instanceId);
+      const s = stateOf(instanceId);
+      return { version: s.version, entities: s.entities, data: await deps.local.instance(instanceId) };
+    },
     servedVersions: () =>
       Object.fromEntries([...states].filter(([, s]) => s.version >= 0).map(([id, s]) => [id, s.version])),
     start: () => {

@@ -4,15 +4,7 @@ import { Hono, type Context } from 'hono';
 import { AppError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { createBaseUrlResolver, createClientResolver, type BaseUrl, type IncomingRequest } from '../core/public-url.ts';
-import {
-  allows,
-  getInstance,
-  hashKey,
-  principalByConnectionId,
-  principalByKeyHash,
-  roleIn,
-  type Principal,
-} from '../tenancy/index.ts';
+import { allows, getInstance, roleIn, type Principal } from '../tenancy/index.ts';
 import { toErrorResponse, zodMessage } from './errors.ts';
 import type { Reply, Route } from './route.ts';
 import { isAudited, runAudited } from './audit-seam.ts';
@@ -90,7 +82,9 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
     const ms = performance.now() - t0;
     const route = (c.get('route' as never) as string | undefined) ?? 'other';
     services.metrics.httpRequest(route, c.req.method, c.res.status, ms / 1000);
-    const fields = {
+    const level = c.res.status >= 500 ? 'warn' : 'debug';
+    if (!log.enabled(level)) return;
+    log[level]('request', {
       requestId,
       method: c.req.method,
       path: c.req.path,
@@ -98,12 +92,12 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       status: c.res.status,
       ms: Math.round(ms),
       client: resolveClient(incomingOf(c)),
-    };
-    if (c.res.status >= 500) log.warn('request', fields);
-    else log.debug('request', fields);
+    });
   });
   mountMetrics(app, services);
   mountSignIn(app, services, (c) => resolveBase(incomingOf(c)));
+  // Instances are never deleted, so one that was found once exists for good (no control-store query per request).
+  const knownInstances = new Set<string>();
 
   for (const r of routes) {
     app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
@@ -113,14 +107,31 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
       const params = c.req.param() as Record<string, string>;
       checkPathParams(params);
       checkQueryValues(c.req.queries());
-      if (principal) await enforceScope(services, r, principal, params);
+      if (principal) await enforceScope(services, r, principal, params, knownInstances);
       const query = parseQuery(r, c);
       const body = await parseBody(services, r, c);
-      const base = resolveBase(incomingOf(c));
-      const ctx = { params, query, body, principal, services, requestId, base, url: externalUrl(base, c), hono: c };
+      // The external base and URL are worked out only for the handlers and replies that use them.
+      let base: BaseUrl | undefined;
+      let url: URL | undefined;
+      const baseOf = () => (base ??= resolveBase(incomingOf(c)));
+      const ctx = {
+        params,
+        query,
+        body,
+        principal,
+        services,
+        requestId,
+        get base() {
+          return baseOf();
+        },
+        get url() {
+          return (url ??= externalUrl(baseOf(), c));
+        },
+        hono: c,
+      };
       const reply = isAudited(r) ? await runAudited(services.db, r, ctx, () => r.handler(ctx)) : await r.handler(ctx);
       if (reply instanceof Response) return reply;
-      return send(c, reply, base);
+      return send(c, reply, baseOf);
     });
   }
   if (opts.webDir) serveWebUi(app, opts.webDir);
@@ -128,9 +139,9 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
 }
 
 /** Sends a reply; a Location given as a path ("/v1/…") becomes absolute under the external base. */
-function send(c: Context, reply: Reply, base: BaseUrl): Response {
+function send(c: Context, reply: Reply, base: () => BaseUrl): Response {
   for (const [k, v] of Object.entries(reply.headers ?? {}))
-    c.header(k, k.toLowerCase() === 'location' && v.startsWith('/') ? `${base}${v}` : v);
+    c.header(k, k.toLowerCase() === 'location' && v.startsWith('/') ? `${base()}${v}` : v);
   if (reply.status === 204 || reply.body === undefined) return c.body(null, reply.status as 204);
   return c.json(reply.body as object, reply.status as 200);
 }
@@ -140,6 +151,10 @@ async function authenticate(services: Services, r: Route, c: Context): Promise<P
   const principal = await principalOf(services, r, c);
   const limit = principal.rateLimit ?? services.config.rateLimit;
   const d = await services.rateLimiter.hit(principal.connectionId, limit, services.clock.now().getTime());
+  if (d.revoked) {
+    services.principals.evict(principal.connectionId);
+    throw new AppError('Unauthorized', 'the API key is not valid');
+  }
   c.header('RateLimit-Policy', `"default";q=${limit};w=60`);
   c.header('RateLimit', `"default";r=${d.remaining};t=${d.resetSeconds}`);
   if (!d.allowed) {
@@ -160,7 +175,7 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
   const key = extractKey(c);
   if (key) {
-    const p = await principalByKeyHash(services.db, hashKey(services.keyHashKey, key));
+    const p = await services.principals.byKey(key);
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
     return p;
   }
@@ -183,12 +198,18 @@ async function principalOf(services: Services, r: Route, c: Context): Promise<Pr
         ? 'your session has ended: sign in again'
         : 'an API key is required: send "Authorization: Bearer <key>" or "api-key: <key>"',
     );
-  const p = await principalByConnectionId(services.db, connectionId);
+  const p = await services.principals.byConnectionId(connectionId);
   if (!p) throw new AppError('Unauthorized', 'the connection this link was issued to was deleted');
   return p;
 }
 
-async function enforceScope(services: Services, r: Route, p: Principal, params: Record<string, string>): Promise<void> {
+async function enforceScope(
+  services: Services,
+  r: Route,
+  p: Principal,
+  params: Record<string, string>,
+  knownInstances: Set<string>,
+): Promise<void> {
   if (r.access === 'systemAdmin') {
     if (!p.systemAdmin) throw new AppError('Forbidden', 'only the system administrator may do this');
     return;
@@ -197,7 +218,11 @@ async function enforceScope(services: Services, r: Route, p: Principal, params: 
   if (instanceId === undefined || r.access === 'authenticated' || r.access === 'public') return;
   const has = roleIn(p, instanceId);
   if (has === undefined) throw new AppError('NotFound', `instance ${instanceId} not found`);
-  if (!(await getInstance(services.db, instanceId))) throw new AppError('NotFound', `instance ${instanceId} not found`);
+  if (!knownInstances.has(instanceId)) {
+    if (!(await getInstance(services.db, instanceId)))
+      throw new AppError('NotFound', `instance ${instanceId} not found`);
+    knownInstances.add(instanceId);
+  }
   if (!allows(p, instanceId, r.access))
     throw new AppError(
       'Forbidden',

@@ -2,7 +2,6 @@
 // system administrator's key; it is not part of the /v1 API (no rate limit, not in the API descriptions).
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
-import { hashKey, principalByKeyHash } from '../tenancy/index.ts';
 import type { Services } from './services.ts';
 
 const sameSecret = (a: string, b: string): boolean => {
@@ -15,7 +14,7 @@ async function mayScrape(services: Services, authorization: string | undefined):
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!token) return false;
   if (services.config.metricsToken !== undefined && sameSecret(token, services.config.metricsToken)) return true;
-  const principal = await principalByKeyHash(services.db, hashKey(services.keyHashKey, token));
+  const principal = await services.principals.byKey(token);
   return principal?.systemAdmin === true;
 }
 

@@ -50,7 +50,7 @@ import {
 import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
 import { detached, openStore } from '../store/index.ts';
-import { bootstrap, rehashLegacyKeys, resolveKeyHashKey } from '../tenancy/index.ts';
+import { bootstrap, createPrincipalCache, rehashLegacyKeys, resolveKeyHashKey } from '../tenancy/index.ts';
 import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
 import { routes } from './routes/index.ts';
@@ -179,7 +179,7 @@ export async function createServices(
         return createMailer(settings, allowList)(msg);
       },
       readItems: async (q) => {
-        const page = await readItemsPage({ db, dataStore, clock }, instanceId, q.entity, {
+        const page = await readItemsPage({ db, dataStore, snapshots, clock }, instanceId, q.entity, {
           filter: q.filter,
           select: q.select,
           top: String(q.top ?? defaultTop),
@@ -225,6 +225,7 @@ export async function createServices(
     scheduler,
     jobs,
     rateLimiter,
+    principals: createPrincipalCache(db, { serverKey: keyHashKey }),
     sender,
     flowDeps: { db, clock, checkMeasureDimension, allowList },
     flowWorker: { ...flowWorker, wake: wakeFlows },

@@ -16,6 +16,7 @@ import type { FlowWorker } from '../flows/worker.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SourceDeps } from '../sources/index.ts';
 import type { Db } from '../store/index.ts';
+import type { PrincipalCache } from '../tenancy/index.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -32,6 +33,8 @@ export interface Services {
   scheduler: Scheduler;
   jobs: JobServiceDeps;
   rateLimiter: RateLimiter;
+  /** Principals of API keys and connections, kept in memory (src/tenancy/principal-cache.ts). */
+  principals: PrincipalCache;
   /** The outbound HTTP client (webhooks, flow steps), bound to the target address policy. */
   sender: HttpSender;
   flowDeps: FlowDeps;

@@ -8,6 +8,7 @@ import m0004 from './migrations/0004_delivery_rounds.ts';
 import m0007 from './migrations/0007_flow_run_envelope.ts';
 import m0012 from './migrations/0012_server_secrets.ts';
 import m0013 from './migrations/0013_nodes.ts';
+import m0015 from './migrations/0015_rate_limit_windows.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
 import m0018 from './migrations/0018_audit.ts';
@@ -23,6 +24,7 @@ export const migrations = [
   { version: 7, name: 'flow_run_envelope', sql: m0007 },
   { version: 12, name: 'server_secrets', sql: m0012 },
   { version: 13, name: 'nodes', sql: m0013 },
+  { version: 15, name: 'rate_limit_windows', sql: m0015 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
   { version: 18, name: 'audit', sql: m0018 },
   { version: 33, name: 'snapshots', sql: m0033 },
@@ -62,8 +64,17 @@ export async function migrate(db: Db): Promise<number> {
   throw new Error('timed out waiting for another node to finish migrating');
 }
 
-const splitStatements = (sql: string): string[] =>
-  sql
-    .split(/;\s*\n/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/** Statements end with ";" at the end of a line, except inside a dollar-quoted body ($$ … $$ of a function). */
+const splitStatements = (sql: string): string[] => {
+  const out: string[] = [];
+  let open = '';
+  for (const part of sql.split(/;\s*\n/)) {
+    open = open ? `${open};\n${part}` : part;
+    if ((open.match(/\$\$/g) ?? []).length % 2 === 0) {
+      out.push(open);
+      open = '';
+    }
+  }
+  if (open) out.push(open);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+};

@@ -1,6 +1,7 @@
 // Public face of tenancy: instances, connections, keys, roles.
 export * from './keys.ts';
 export * from './model.ts';
+export * from './principal-cache.ts';
 export * from './secret-rotation.ts';
 export * from './service.ts';
 export * from './tenancy.sql.ts';

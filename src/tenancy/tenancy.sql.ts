@@ -59,11 +59,21 @@ export async function listConnections(db: Db, instanceId: string): Promise<Conne
   return rows.map(toConnection);
 }
 
+let revocations = 0;
+
+/** Bumped as every revocation in this process commits: principal caches of an older generation are stale
+ * (principal-cache.ts). */
+export const revocationGeneration = (): number => revocations;
+
 export async function revokeConnection(db: Db, instanceId: string, id: string, now: Date): Promise<boolean> {
   const r = await db.run(
     'UPDATE connections SET revoked_at = ? WHERE instance_id = ? AND id = ? AND revoked_at IS NULL',
     [now.toISOString(), instanceId, id],
   );
+  if (r.changes > 0)
+    db.afterCommit(() => {
+      revocations++;
+    });
   return r.changes > 0;
 }
 

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { AppError } from '../../core/errors.ts';
+import { runPrepared } from '../engine.ts';
 import type { Attribute, AttributeType, PublishedEntity } from '../schema.ts';
 import { quoteIdent } from '../schema.ts';
 import type { FilterOptions } from './translate.ts';
@@ -267,12 +268,12 @@ export interface ItemsPage {
 
 /** Runs a compiled query: one page (and the count when asked), with the next page's token. */
 export async function executeItemsQuery(conn: DuckDBConnection, q: CompiledItemsQuery): Promise<ItemsPage> {
-  const rows = (await conn.runAndReadAll(q.sql, q.params as DuckDBValue[])).getRowObjectsJS();
+  const rows = (await runPrepared(conn, q.sql, q.params as DuckDBValue[])).getRowObjectsJS();
   const more = rows.length > q.top;
   const page = more ? rows.slice(0, q.top) : rows;
   let count: number | null = null;
   if (q.countSql)
-    count = Number((await conn.runAndReadAll(q.countSql, q.countParams as DuckDBValue[])).getRowObjectsJS()[0]?.n ?? 0);
+    count = Number((await runPrepared(conn, q.countSql, q.countParams as DuckDBValue[])).getRowObjectsJS()[0]?.n ?? 0);
   const last = page[page.length - 1];
   const nextSkiptoken =
     more && last
