@@ -264,12 +264,13 @@ for (const engine of await engines()) {
           '/moved': [302, 200],
         };
         const calls: Record<string, number> = {};
-        rx.respond = (r): { status: number; headers?: Record<string, string> } => {
+        rx.respond = (r): { status: number; headers?: Record<string, string>; body?: string } => {
           const n = (calls[r.path] = (calls[r.path] ?? 0) + 1);
           const list = answers[r.path] ?? [200];
           const status = list[Math.min(n, list.length) - 1]!;
           if (status === 503) return { status, headers: { 'retry-after': '3600' } };
           if (status === 302) return { status, headers: { location: `${rx.url}/redirected` } };
+          if (status === 400) return { status, body: `{"error":"no such customer"}${'x'.repeat(5000)}` };
           return { status };
         };
         const sub: Record<string, { id: string }> = {};
@@ -316,6 +317,32 @@ for (const engine of await engines()) {
         );
         const ids = rx.received.filter((r) => r.path === '/bad').map((r) => r.headers['webhook-id']);
         assert.equal(new Set(ids).size, 1, 'webhook-id is stable across retries');
+        // One delivery with its bodies: the request as sent, each response's first 4 KiB.
+        const detail = await s.call('GET', `${U}/subscriptions/${sub['/bad']!.id}/deliveries/${bad[0].id}`);
+        assert.equal(detail.status, 200);
+        const sent = rx.received.find((r) => r.path === '/bad')!.body;
+        assert.deepEqual(detail.body.request, { body: sent, bytes: Buffer.byteLength(sent), truncated: false });
+        assert.deepEqual(
+          detail.body.attempts.map((a: any) => [a.statusCode, a.response.length]),
+          [
+            [400, 4096],
+            [200, 0],
+          ],
+        );
+        assert.match(detail.body.attempts[0].response, /^\{"error":"no such customer"\}x+$/);
+        assert.equal((await s.call('GET', `${U}/subscriptions/${sub['/bad']!.id}/deliveries/dlv_nope`)).status, 404);
+        const event = await s.call('GET', `${U}/events/${bad[0].eventId}`);
+        assert.equal(event.status, 200);
+        assert.deepEqual(
+          { id: event.body.id, type: event.body.type, data: event.body.data },
+          { id: bad[0].eventId, type: 'datasource.refresh.succeeded', data: JSON.parse(sent).data },
+        );
+        assert.equal((await s.call('GET', `${U}/events/evt_nope`)).status, 404);
+        // Retry now of a pending delivery: due at once instead of in an hour, its schedule going on.
+        const hurried = await s.call('POST', `${U}/subscriptions/${sub['/busy']!.id}/deliveries/${busy[0].id}/retry`);
+        assert.equal(hurried.status, 202, JSON.stringify(hurried.body));
+        const busyAgain = await deliveries(s, sub['/busy']!.id, (d) => d[0]?.attempts.length === 2);
+        assert.equal(busyAgain[0].status, 'pending');
         assert.equal(
           (await s.call('POST', `${U}/subscriptions/${sub['/bad']!.id}/deliveries/${bad[0].id}/retry`)).status,
           409,

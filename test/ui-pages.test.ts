@@ -106,6 +106,7 @@ describe('web UI pages and items by URL in Chromium', { skip: skip ?? false }, (
     });
     Object.assign(ids, { ds: ds.id, seg: seg.id, msr: msr.id, sub: sub.id, flow: flow.id, second: second.id });
     Object.assign(ids, { otherSeg: other.id, customer: customerId });
+    const event = (await ok(server, 'GET', `${U}/events`, undefined, 200)).value[0];
     views = [
       { url: '/admin/status', heading: 'System › Status', nav: 'System › Status' },
       {
@@ -134,6 +135,7 @@ describe('web UI pages and items by URL in Chromium', { skip: skip ?? false }, (
       { url: `/flows/${flow.id}`, heading: 'Flow: Tell the team', nav: 'Flows' },
       { url: '/deliveries', heading: 'Deliveries', nav: 'Deliveries' },
       { url: `/deliveries?subscription=${sub.id}`, heading: `Delivery log: ${receiver.url}/hook`, nav: 'Deliveries' },
+      { url: `/deliveries/events/${event.id}`, heading: `Event ${event.id}`, nav: 'Deliveries' },
     ];
     session = await launchBrowser();
     page = session.page;

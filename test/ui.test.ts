@@ -97,9 +97,10 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const summary = new RegExp(`datasource\\.refresh\\.succeeded.*\\b${failed.length} attempts?\\b`, 's');
     assert.match(await delivery.locator('summary').innerText(), summary);
     failing = false;
-    await delivery.getByRole('button', { name: 'Retry' }).click();
+    await delivery.getByRole('button', { name: 'Retry now' }).click();
     await delivery.locator('.badge-succeeded').waitFor();
-    await delivery.locator('summary').click();
+    // The delivery stays open while its new attempt arrives.
+    await attempts.nth(failed.length).waitFor();
     assert.equal(await attempts.count(), failed.length + 1);
     assert.match(await attempts.last().innerText(), /\b200\b/);
   });

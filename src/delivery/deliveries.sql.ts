@@ -40,6 +40,8 @@ export interface AttemptView {
   statusCode: number | null;
   latencyMs: number;
   error: string | null;
+  /** Only in one delivery's view: the first 4 KiB of the response body (UTF-8), '' when none arrived. */
+  response?: string;
 }
 
 export interface DeliveryView {
@@ -241,6 +243,17 @@ export async function deliveryTargets(
   );
 }
 
+/** Makes a pending delivery due now, unless a worker holds it (its attempt is under way); returns the rows changed. */
+export async function hurryDelivery(db: Db, subscriptionId: string, deliveryId: string, now: string) {
+  return (
+    await db.run(
+      `UPDATE deliveries SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND subscription_id = ?
+         AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)`,
+      [now, now, deliveryId, subscriptionId, now],
+    )
+  ).changes;
+}
+
 /** Puts a failed delivery back in the queue, due now, starting a new round of the retry schedule. */
 export async function requeueDelivery(db: Db, subscriptionId: string, deliveryId: string, now: string) {
   return (
@@ -330,4 +343,62 @@ export async function listDeliveries(
     nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
     attempts: attempts.get(r.id) ?? [],
   }));
+}
+
+/** Bytes of a request body a delivery's view shows; the response is kept to the same size when it is received. */
+export const bodyViewLimit = 4096;
+
+/** One delivery with its request body (as sent, first 4 KiB) and each attempt's response body (first 4 KiB). */
+export async function getDeliveryDetail(
+  db: Db,
+  subscriptionId: string,
+  deliveryId: string,
+  render: (envelope: EventEnvelope) => string,
+): Promise<(DeliveryView & { request: { body: string; bytes: number; truncated: boolean } }) | undefined> {
+  const r = await db.get<Row>('SELECT * FROM deliveries WHERE id = ? AND subscription_id = ?', [
+    deliveryId,
+    subscriptionId,
+  ]);
+  if (!r) return undefined;
+  const attempts = await db.all<{
+    at: string;
+    status_code: number | null;
+    latency_ms: number;
+    error: string | null;
+    response: string | null;
+  }>(
+    'SELECT at, status_code, latency_ms, error, response FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt',
+    [r.id],
+  );
+  const body = Buffer.from(render(fromJson<EventEnvelope>(r.payload)));
+  return {
+    id: r.id,
+    subscriptionId: r.subscription_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    sequence: Number(r.sequence),
+    status: r.status,
+    createdAt: r.created_at,
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+    request: {
+      body: cutUtf8(body, bodyViewLimit),
+      bytes: body.length,
+      truncated: body.length > bodyViewLimit,
+    },
+    attempts: attempts.map((a) => ({
+      at: a.at,
+      statusCode: a.status_code === null ? null : Number(a.status_code),
+      latencyMs: Number(a.latency_ms),
+      error: a.error,
+      response: a.response ?? '',
+    })),
+  };
+}
+
+/** The first `limit` bytes of UTF-8 text, never splitting a character. */
+function cutUtf8(buf: Buffer, limit: number): string {
+  if (buf.length <= limit) return buf.toString('utf8');
+  let end = limit;
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
 }

@@ -21,7 +21,7 @@ import {
 import type { Db } from '../store/index.ts';
 import type { AllowList } from '../core/address-policy.ts';
 import { checkTargetUrl } from '../core/address-policy.ts';
-import { getDeliveryStatus, insertDelivery, requeueDelivery, sequencesOf } from './deliveries.sql.ts';
+import { getDeliveryStatus, hurryDelivery, insertDelivery, requeueDelivery, sequencesOf } from './deliveries.sql.ts';
 import { generateSecret } from './signature.ts';
 import type { WebhookIn, WebhookPatch } from './subscription-model.ts';
 import { paramKeys } from './subscription-model.ts';
@@ -158,9 +158,19 @@ export async function retryDelivery(deps: WebhookDeps, instanceId: string, subId
   await requireWebhook(deps.db, instanceId, subId);
   const status = await getDeliveryStatus(deps.db, subId, deliveryId);
   if (!status) throw new AppError('NotFound', `delivery ${deliveryId} not found`);
-  if (status !== 'failed')
-    throw new AppError('Conflict', `delivery ${deliveryId} is ${status}; only a failed delivery can be retried`);
-  await requeueDelivery(deps.db, subId, deliveryId, deps.clock.now().toISOString());
+  const now = deps.clock.now().toISOString();
+  if (status === 'succeeded')
+    throw new AppError(
+      'Conflict',
+      `delivery ${deliveryId} succeeded; only a pending or failed delivery can be retried`,
+    );
+  // A failed delivery starts a new round of the retry schedule; a pending one is due now, keeping its round.
+  const changed =
+    status === 'failed'
+      ? await requeueDelivery(deps.db, subId, deliveryId, now)
+      : await hurryDelivery(deps.db, subId, deliveryId, now);
+  if (changed === 0)
+    throw new AppError('Conflict', `delivery ${deliveryId} is being sent right now; look again in a moment`);
   deps.wake();
 }
 

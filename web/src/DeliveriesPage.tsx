@@ -1,17 +1,24 @@
 // Deliveries: the webhook and Power Automate subscriptions of the instance (enable, disable, rotate the signing
 // secret, delete) and, for the chosen one (in the URL: ?subscription=…), its delivery log with every attempt, retry
-// and replay.
+// and replay. An event that a delivery or a flow run links to opens at /deliveries/events/{id}.
 import { useState } from 'react';
 import { api, listOrEmpty } from './api.ts';
 import { DeliveryLog } from './DeliveryLog.tsx';
+import { EventView } from './EventView.tsx';
 import { Link } from './Link.tsx';
 import { useQueryParam } from './router.ts';
+import type { PageProps } from './routes.tsx';
 import { when } from './format.ts';
 import type { Subscription } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { Badge, CopyButton, Empty, ErrorBox } from './widgets.tsx';
 
-export function DeliveriesPage() {
+export function DeliveriesPage({ item }: PageProps) {
+  if (item?.startsWith('events/')) return <EventView id={item.slice('events/'.length)} />;
+  return <Subscriptions />;
+}
+
+function Subscriptions() {
   const subs = useLoad(() => listOrEmpty<Subscription>('~/subscriptions'), []);
   const chosen = useQueryParam('subscription');
   const list = subs.data?.value ?? [];

@@ -1,10 +1,13 @@
-// The delivery log of one subscription: each delivery with every attempt (time, status code, latency, error), retry
-// of a failed delivery, and replay of the subscription's events since a time. Polls while deliveries are pending.
+// The delivery log of one subscription: each delivery with every attempt (time, status code, latency, error), its
+// event, the request and response bodies (first 4 KiB), *Retry now* of a pending or failed delivery, and replay of
+// the subscription's events since a time. Polls while deliveries are pending.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, type List } from './api.ts';
 import { num, when } from './format.ts';
 import { pollMs } from './job-progress.tsx';
-import type { Delivery, Subscription } from './shapes.ts';
+import { eventPath } from './EventView.tsx';
+import { Link } from './Link.tsx';
+import type { Delivery, DeliveryDetail, Subscription } from './shapes.ts';
 import { useAction, useLoad } from './use-load.ts';
 import { Badge, Empty, ErrorBox, Field } from './widgets.tsx';
 
@@ -56,28 +59,80 @@ export function DeliveryLog({ subscription }: { subscription: Subscription }) {
       <ErrorBox error={action.error ?? log.error} />
       {list.length === 0 && !log.loading ? <Empty>No deliveries{status ? ` ${status}` : ''} yet.</Empty> : null}
       {list.map((d) => (
-        <details key={d.id} className="run" data-delivery={d.id} open={d.status === 'failed' || undefined}>
-          <summary>
-            <Badge status={d.status} /> <span className="mono">{d.eventType}</span> · {when(d.createdAt)} ·{' '}
-            {d.attempts.length} {d.attempts.length === 1 ? 'attempt' : 'attempts'}
-            {d.status === 'pending' && d.nextAttemptAt ? ` · next ${when(d.nextAttemptAt)}` : ''}
-            {d.status === 'failed' ? (
-              <button
-                type="button"
-                onClick={(e) => {
-                  e.preventDefault();
-                  void retry(d);
-                }}
-                disabled={action.busy}
-              >
-                Retry
-              </button>
-            ) : null}
-          </summary>
-          <Attempts delivery={d} />
-        </details>
+        <DeliveryItem key={d.id} base={base} delivery={d} busy={action.busy} onRetry={() => void retry(d)} />
       ))}
     </section>
+  );
+}
+
+/** One delivery: its summary with *Retry now*; opened, its event and its bodies (loaded when first opened). */
+function DeliveryItem(props: { base: string; delivery: Delivery; busy: boolean; onRetry: () => void }) {
+  const d = props.delivery;
+  const [open, setOpen] = useState(d.status === 'failed');
+  return (
+    <details
+      className="run"
+      data-delivery={d.id}
+      open={open || undefined}
+      onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}
+    >
+      <summary>
+        <Badge status={d.status} /> <span className="mono">{d.eventType}</span> · {when(d.createdAt)} ·{' '}
+        {d.attempts.length} {d.attempts.length === 1 ? 'attempt' : 'attempts'}
+        {d.status === 'pending' && d.nextAttemptAt ? ` · next ${when(d.nextAttemptAt)}` : ''}
+        {d.status !== 'succeeded' ? (
+          <button
+            type="button"
+            aria-label={`Retry now: delivery ${d.id}`}
+            onClick={(e) => {
+              e.preventDefault();
+              props.onRetry();
+            }}
+            disabled={props.busy}
+          >
+            Retry now
+          </button>
+        ) : null}
+      </summary>
+      <p>
+        Event <Link to={eventPath(d.eventId)}>{d.eventId}</Link>
+      </p>
+      {open ? <Bodies base={props.base} delivery={d} /> : null}
+    </details>
+  );
+}
+
+/** The attempts of a delivery with the request body as sent and each response body (the first 4 KiB of each). */
+function Bodies({ base, delivery }: { base: string; delivery: Delivery }) {
+  const detail = useLoad(
+    () => api.get<DeliveryDetail>(`${base}/deliveries/${delivery.id}`),
+    [base, delivery.id, delivery.attempts.length, delivery.status],
+  );
+  const d = detail.data;
+  if (detail.error) return <ErrorBox error={detail.error} />;
+  if (!d) return <Attempts delivery={delivery} />;
+  return (
+    <>
+      <Attempts delivery={d} />
+      <h3>Request body</h3>
+      <textarea className="code" readOnly rows={6} aria-label={`Request body of ${d.id}`} value={d.request.body} />
+      {d.request.truncated ? <p className="muted">The first 4 KiB of {num(d.request.bytes)} bytes.</p> : null}
+      {d.attempts.map((a, i) =>
+        a.response ? (
+          <div key={`${a.at}:${i}`}>
+            <h3>Response body of attempt {i + 1}</h3>
+            <textarea
+              className="code"
+              readOnly
+              rows={4}
+              aria-label={`Response body of attempt ${i + 1} of ${d.id}`}
+              value={a.response}
+            />
+          </div>
+        ) : null,
+      )}
+      <p className="muted">Bodies are shown up to their first 4 KiB.</p>
+    </>
   );
 }
 

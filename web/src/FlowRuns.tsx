@@ -1,10 +1,13 @@
 // A flow's runs: Test (runs the saved flow now on a sample event of its trigger and shows each step's output), and
-// the run history — each run with the event that started it, every step's status, output and error, and Re-run.
+// the run history — each run with the event that started it (and a link to the event's page), every step's status,
+// output and error, and Re-run.
 // A run opens from the URL (?run=…), so a link to it can be shared.
 import { useEffect, useState } from 'react';
 import { api } from './api.ts';
 import { duration, when } from './format.ts';
+import { eventPath } from './EventView.tsx';
 import { pollMs } from './job-progress.tsx';
+import { Link } from './Link.tsx';
 import { stepLabel } from './names.ts';
 import { useQueryParam } from './router.ts';
 import type { Flow, FlowRun } from './shapes.ts';
@@ -89,6 +92,7 @@ export function RunHistory({ flowId }: { flowId: string }) {
             <button type="button" onClick={() => void rerun(r)} disabled={action.busy}>
               Re-run
             </button>
+            <Link to={eventPath(r.eventId)}>Open the event {r.eventId}</Link>
           </div>
           <StepResults run={r} />
           <EventDetails run={r} />

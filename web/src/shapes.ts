@@ -122,6 +122,20 @@ export interface Delivery {
   attempts: Attempt[];
 }
 
+/** One delivery with its bodies: the request as sent and each attempt's response (the first 4 KiB of each). */
+export interface DeliveryDetail extends Delivery {
+  request: { body: string; bytes: number; truncated: boolean };
+  attempts: Array<Attempt & { response: string }>;
+}
+
+export interface StoredEvent {
+  id: string;
+  type: string;
+  time: string;
+  subject: string | null;
+  data: unknown;
+}
+
 export interface FlowStep {
   name: string;
   type: string;

@@ -2,9 +2,11 @@
 // or 202 when nothing is new; Location is the next poll's URL and Retry-After how long to wait (the Logic Apps /
 // Power Automate polling trigger pattern).
 import { z } from 'zod';
+import { AppError } from '../../core/errors.ts';
+import { getEvent } from '../../events/feed.ts';
 import { eventTypes, isEventType, readEvents, type EventType } from '../../events/index.ts';
 import { linkTo } from '../../core/public-url.ts';
-import { route, type Reply } from '../route.ts';
+import { ok, route, type Reply } from '../route.ts';
 
 /** Events per page. */
 export const feedPageSize = 100;
@@ -68,6 +70,25 @@ export const eventRoutes = [
           'retry-after': events.length === feedPageSize ? '0' : String(feedIdleRetryAfter),
         },
       };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/instances/{instanceId}/events/{eventId}',
+    operationId: 'GetEvent',
+    summary: 'Get an event',
+    description:
+      'One retained event of the instance: id, type, time, subject (the subscription of a threshold event) and data.',
+    tags: ['Events'],
+    access: 'viewer',
+    responses: {
+      200: { description: '{id, type, time, instanceId, subject, data}' },
+      404: { description: 'Unknown or no longer retained.' },
+    },
+    handler: async ({ services, params }) => {
+      const e = await getEvent(services.db, params.instanceId as string, params.eventId as string);
+      if (!e) throw new AppError('NotFound', `event ${params.eventId} not found`);
+      return ok({ id: e.id, type: e.type, time: e.time, instanceId: e.instanceId, subject: e.subject, data: e.data });
     },
   }),
 ];

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import { triggers, type TriggerName } from '../../events/index.ts';
-import { listDeliveries } from '../../delivery/deliveries.sql.ts';
+import { bodyViewLimit, getDeliveryDetail, listDeliveries } from '../../delivery/deliveries.sql.ts';
+import { cloudEvent } from '../../delivery/payload.ts';
 import {
   paramsOf,
   subscriptionView,
@@ -188,11 +189,30 @@ export const subscriptionRoutes = [
     },
   }),
   route({
+    method: 'get',
+    path: `${base}/{subscriptionId}/deliveries/{deliveryId}`,
+    operationId: 'GetSubscriptionDelivery',
+    summary: 'Get a delivery with its request and response bodies',
+    description: `The delivery, its request body as sent (the first ${bodyViewLimit} bytes; request.bytes is its whole size, request.truncated says it was cut) and each attempt's response body (the first ${bodyViewLimit} bytes).`,
+    tags: ['Subscriptions'],
+    access: 'viewer',
+    responses: { 200: { description: 'The delivery with bodies.' } },
+    handler: async ({ services, params }) => {
+      const sub = await requireWebhook(services.db, params.instanceId as string, params.subscriptionId as string);
+      const d = await getDeliveryDetail(services.db, sub.id, params.deliveryId as string, (envelope) =>
+        JSON.stringify(sub.format === 'cloudevents' ? cloudEvent(envelope) : envelope),
+      );
+      if (!d) throw new AppError('NotFound', `delivery ${params.deliveryId} not found`);
+      return ok(d);
+    },
+  }),
+  route({
     method: 'post',
     path: `${base}/{subscriptionId}/deliveries/{deliveryId}/retry`,
     operationId: 'RetryDelivery',
-    summary: 'Retry a failed delivery',
-    description: 'Queues the failed delivery again, due now, with a fresh retry schedule.',
+    summary: 'Retry a pending or failed delivery now',
+    description:
+      'A failed delivery is queued again, due now, with a fresh retry schedule; a pending one is made due now (its retry schedule goes on). 409 for a succeeded delivery or one being sent at this moment.',
     tags: ['Subscriptions'],
     access: 'contributor',
     responses: { 202: { description: 'Queued.' } },
