@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import pg from 'pg';
 import { engines, postgresUrl } from './support/engines.ts';
+import { manualClock } from '../src/core/clock.ts';
 import { adminKey, startTestServer } from './support/runtime.ts';
 
 for (const engine of await engines()) {
@@ -86,6 +87,30 @@ for (const engine of await engines()) {
         const r = await s.call('GET', '/v1/instances/default/jobs', { key: there.key });
         assert.equal(r.status, 401, 'revoked by another node');
         assert.equal(r.body.error.code, 'Unauthorized');
+      } finally {
+        await s.stop();
+      }
+    });
+
+    test('a connection shows when its key was last used, written at most once a minute', async () => {
+      const clock = manualClock('2026-03-01T10:00:00.000Z');
+      const s = await startTestServer({ engine, clock });
+      try {
+        const c = await s.call('POST', '/v1/instances/default/connections', { body: { name: 'Flow', role: 'viewer' } });
+        const lastUsed = async () =>
+          (await s.call('GET', '/v1/instances/default/connections')).body.value.find((x: any) => x.id === c.body.id)
+            .lastUsedAt;
+        assert.equal(await lastUsed(), null);
+        const use = async () =>
+          assert.equal((await s.call('GET', '/v1/instances/default/jobs', { key: c.body.key })).status, 200);
+        await use();
+        assert.equal(await lastUsed(), '2026-03-01T10:00:00.000Z');
+        clock.advance(59_000);
+        await use();
+        assert.equal(await lastUsed(), '2026-03-01T10:00:00.000Z', 'not written again within the minute');
+        clock.advance(1_000);
+        await use();
+        assert.equal(await lastUsed(), '2026-03-01T10:01:00.000Z');
       } finally {
         await s.stop();
       }

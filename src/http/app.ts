@@ -177,6 +177,7 @@ async function principalOf(services: Services, r: Route, c: Context): Promise<Pr
   if (key) {
     const p = await services.principals.byKey(key);
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
+    await services.lastUsed.touch(p.connectionId, services.clock.now());
     return p;
   }
   const token = services.signIn ? sessionTokenOf(c) : undefined;

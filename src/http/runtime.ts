@@ -50,7 +50,13 @@ import {
 import { createMetrics } from '../metrics/index.ts';
 import { listDataSources } from '../sources/index.ts';
 import { detached, openStore } from '../store/index.ts';
-import { bootstrap, createPrincipalCache, rehashLegacyKeys, resolveKeyHashKey } from '../tenancy/index.ts';
+import {
+  bootstrap,
+  createPrincipalCache,
+  lastUsedRecorder,
+  rehashLegacyKeys,
+  resolveKeyHashKey,
+} from '../tenancy/index.ts';
 import { loadDemo } from '../demo/load.ts';
 import { createApp } from './app.ts';
 import { routes } from './routes/index.ts';
@@ -226,6 +232,7 @@ export async function createServices(
     jobs,
     rateLimiter,
     principals: createPrincipalCache(db, { serverKey: keyHashKey }),
+    lastUsed: lastUsedRecorder(db),
     sender,
     flowDeps: { db, clock, checkMeasureDimension, allowList },
     flowWorker: { ...flowWorker, wake: wakeFlows },

@@ -16,7 +16,7 @@ import type { FlowWorker } from '../flows/worker.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SourceDeps } from '../sources/index.ts';
 import type { Db } from '../store/index.ts';
-import type { PrincipalCache } from '../tenancy/index.ts';
+import type { LastUsedRecorder, PrincipalCache } from '../tenancy/index.ts';
 
 export interface Services {
   config: Readonly<Config>;
@@ -35,6 +35,8 @@ export interface Services {
   rateLimiter: RateLimiter;
   /** Principals of API keys and connections, kept in memory (src/tenancy/principal-cache.ts). */
   principals: PrincipalCache;
+  /** Notes when each connection's key was used (written at most once a minute per connection and node). */
+  lastUsed: LastUsedRecorder;
   /** The outbound HTTP client (webhooks, flow steps), bound to the target address policy. */
   sender: HttpSender;
   flowDeps: FlowDeps;

@@ -8,6 +8,7 @@ import m0004 from './migrations/0004_delivery_rounds.ts';
 import m0007 from './migrations/0007_flow_run_envelope.ts';
 import m0012 from './migrations/0012_server_secrets.ts';
 import m0013 from './migrations/0013_nodes.ts';
+import m0014 from './migrations/0014_connection_last_used.ts';
 import m0015 from './migrations/0015_rate_limit_windows.ts';
 import m0017 from './migrations/0017_source_high_water_mark.ts';
 import m0033 from './migrations/0033_snapshots.ts';
@@ -24,6 +25,7 @@ export const migrations = [
   { version: 7, name: 'flow_run_envelope', sql: m0007 },
   { version: 12, name: 'server_secrets', sql: m0012 },
   { version: 13, name: 'nodes', sql: m0013 },
+  { version: 14, name: 'connection_last_used', sql: m0014 },
   { version: 15, name: 'rate_limit_windows', sql: m0015 },
   { version: 17, name: 'source_high_water_mark', sql: m0017 },
   { version: 18, name: 'audit', sql: m0018 },

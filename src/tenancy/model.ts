@@ -53,6 +53,8 @@ export interface Connection {
   keyPrefix: string;
   rateLimit: number | null;
   createdAt: string;
+  /** When its key was last used, to the minute (null: never); see last-used.ts. */
+  lastUsedAt: string | null;
 }
 
 export const instanceIn = z.strictObject({ name: displayName(100) });

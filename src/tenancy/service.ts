@@ -45,6 +45,7 @@ export async function createConnection(
     keyPrefix: keyPrefix(key),
     rateLimit: input.rateLimit ?? null,
     createdAt: clock.now().toISOString(),
+    lastUsedAt: null,
   };
   await insertConnection(db, { ...connection, keyHash: hashKey(input.serverKey, key) });
   return { connection, key };

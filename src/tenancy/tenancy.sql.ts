@@ -12,6 +12,7 @@ interface ConnectionRow {
   key_prefix: string;
   rate_limit: number | null;
   created_at: string;
+  last_used_at: string | null;
 }
 
 const toConnection = (r: ConnectionRow): Connection => ({
@@ -23,6 +24,7 @@ const toConnection = (r: ConnectionRow): Connection => ({
   keyPrefix: r.key_prefix,
   rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
   createdAt: r.created_at,
+  lastUsedAt: r.last_used_at ?? null,
 });
 
 export async function insertInstance(db: Db, i: Instance): Promise<void> {

@@ -17,8 +17,12 @@ interface CreatedConnection {
   key: string;
 }
 
-export function PowerAutomateSetup() {
-  const [created, setCreated] = useState<CreatedConnection | null>(null);
+export function PowerAutomateSetup({ onCreated }: { onCreated: () => void }) {
+  const [created, setCreatedState] = useState<CreatedConnection | null>(null);
+  const setCreated = (c: CreatedConnection) => {
+    setCreatedState(c);
+    onCreated();
+  };
   return (
     <section className="card" aria-label="Power Automate setup">
       <h2>Set up Power Automate</h2>
@@ -94,7 +98,7 @@ interface ConnectorTarget {
 }
 
 /** The base URL the connector definition points Power Automate at (INSIGHTFLOW_PUBLIC_URL, else from the request). */
-function ConnectorUrl() {
+export function ConnectorUrl() {
   const target = useLoad(() => api.get<ConnectorTarget>('/v1/connector/swagger.json'), []);
   if (!target.data) return <ErrorBox error={target.error} />;
   const scheme = target.data.schemes[0] ?? 'http';
