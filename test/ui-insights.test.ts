@@ -82,6 +82,33 @@ async function apiCount(s: TestServer, entity: string, filter: string): Promise<
   return r.status === 200 ? { count: r.body['@odata.count'] } : { message: r.body.error.message };
 }
 
+/** Texts of a chart's SVG that leave the drawing or overlap another text, as "a ∩ b" or "clipped: a". */
+const textProblems = (chart: Locator): Promise<string[]> =>
+  chart.evaluate((el: any) => {
+    const svg = el.querySelector('svg.recharts-surface');
+    const box = svg.getBoundingClientRect();
+    const texts = [...svg.querySelectorAll('text')]
+      .filter((t: any) => (t.textContent ?? '').trim())
+      .map((t: any) => ({ text: String(t.textContent ?? '').trim(), r: t.getBoundingClientRect() }));
+    const out: string[] = [];
+    for (const a of texts)
+      if (
+        a.r.left < box.left - 0.5 ||
+        a.r.right > box.right + 0.5 ||
+        a.r.top < box.top - 0.5 ||
+        a.r.bottom > box.bottom + 0.5
+      )
+        out.push(`clipped: ${a.text}`);
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i]!.r;
+        const b = texts[j]!.r;
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5)
+          out.push(`${texts[i]!.text} ∩ ${texts[j]!.text}`);
+      }
+    return out;
+  });
+
 /** Cell texts of a table's body rows. */
 const cells = (table: Locator) =>
   table
@@ -291,6 +318,19 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
       'threshold 2',
       'threshold 5',
     ]);
+    // A time axis: the ticks are clock times (not one label per evaluation); at 1024 px no label is clipped or
+    // overlaps another.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.waitForTimeout(300);
+    const ticks = await chart
+      .locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
+      .allTextContents();
+    assert.ok(ticks.length >= 2, ticks.join(' | '));
+    assert.ok(
+      ticks.every((t) => /\d{1,2}:\d{2}/.test(t)),
+      ticks.join(' | '),
+    );
+    assert.deepEqual(await textProblems(chart), []);
   });
 
   test('Segments: a segment built from conditions without typing OData, its count the API’s, read back when typed', async () => {
