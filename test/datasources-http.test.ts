@@ -14,6 +14,8 @@ let api: http.Server;
 let apiUrl = '';
 const seen: Array<{ url: string; authorization: string | undefined }> = [];
 let flaky = 0;
+let release: () => void = () => undefined;
+const releaseHeld = new Promise<void>((r) => (release = r));
 let people = [
   { id: 1, name: 'Ann', updated: 1 },
   { id: 2, name: 'Bob', updated: 2 },
@@ -30,6 +32,11 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
   switch (url.pathname) {
     case '/array':
       return json(200, people);
+    case '/held':
+      // The second page waits until the test has seen the first page's rows as the task's progress.
+      if (url.searchParams.get('page') !== '2') return json(200, { value: people, next: `${apiUrl}/held?page=2` });
+      void releaseHeld.then(() => json(200, { value: [{ id: 9, name: 'Zed', updated: 9 }], next: null }));
+      return;
     case '/secure':
       return req.headers.authorization === token ? json(200, people) : json(401, { error: 'no' });
     case '/odata': {
@@ -249,5 +256,34 @@ describe('http data source targets', () => {
     } finally {
       await s.stop();
     }
+  });
+  test('a running refresh tells the rows read so far in its task', async () => {
+    const s = await startTestServer({ env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+    after(() => s.stop());
+    const r = await s.call('POST', base, {
+      body: {
+        name: 'Held',
+        kind: 'http',
+        location: `${apiUrl}/held`,
+        primaryKey: 'id',
+        options: { rowsPath: 'value', nextPath: 'next' },
+      },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const job = await s.call('POST', `${base}/${r.body.id}/refresh`);
+    assert.equal(job.status, 202, JSON.stringify(job.body));
+    let seenRunning: any;
+    for (let i = 0; i < 2000 && !seenRunning; i++) {
+      const j = (await s.call('GET', `/v1/instances/default/jobs/${job.body.id}`)).body;
+      const t = j.tasks.find((x: any) => x.operationType === 'ingestion');
+      if (t.status === 'running' && t.stats?.rowsRead === people.length) seenRunning = t;
+      else await new Promise((res) => setTimeout(res, 10));
+    }
+    release();
+    assert.ok(seenRunning, 'the running task told its rows read');
+    const done = await s.waitForJob('default', job.body.id);
+    const t = (done.tasks as any[]).find((x) => x.operationType === 'ingestion');
+    assert.equal(t.status, 'succeeded');
+    assert.equal(t.stats.rowsRead, people.length + 1);
   });
 });

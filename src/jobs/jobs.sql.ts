@@ -175,6 +175,11 @@ export async function setTaskStatus(
   );
 }
 
+/** Records how far a running task is (its stats until it ends); a task that has ended keeps its own. */
+export async function setTaskProgress(db: Db, taskId: string, stats: Record<string, unknown>): Promise<void> {
+  await db.run(`UPDATE tasks SET stats = ? WHERE id = ? AND status = 'running'`, [toJson(stats), taskId]);
+}
+
 /** Ends a job that has not ended; false when it had (the sweeper ended it: this node had lost its lease). */
 export async function finishJob(db: Db, jobId: string, status: Status, finishedAt: string): Promise<boolean> {
   const r = await db.run(

@@ -212,7 +212,15 @@ function nextOf(body: unknown, url: URL, ds: HttpSource, link: string | undefine
 /** Reads every page (or the first only) and writes each row as one line of NDJSON into `file`. */
 export async function readHttpRows(
   ds: HttpSource,
-  opts: { allow: AllowList; file: string; firstPageOnly?: boolean; maxRows?: number; isCanceled?: () => boolean },
+  opts: {
+    allow: AllowList;
+    file: string;
+    firstPageOnly?: boolean;
+    maxRows?: number;
+    isCanceled?: () => boolean;
+    /** Told the rows read so far after each page (progress). */
+    onRows?: (rows: number) => void;
+  },
 ): Promise<HttpReadResult> {
   const o = ds.options;
   const start = checkTargetUrl(ds.location, opts.allow);
@@ -247,6 +255,7 @@ export async function readHttpRows(
       });
       bytes += page.bytes;
       pages++;
+      opts.onRows?.(rows);
       url = opts.firstPageOnly || (opts.maxRows !== undefined && rows >= opts.maxRows) ? null : page.next;
     }
   } catch (err) {

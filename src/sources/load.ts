@@ -31,6 +31,8 @@ export interface LoadDeps {
   /** Deepest nesting accepted in JSON and NDJSON (files and web API rows); default 64. */
   maxJsonDepth?: number;
   isCanceled: () => boolean;
+  /** Told the rows read so far while a database or web API is read, and once a file has been read (progress). */
+  onRows?: (rows: number) => void;
 }
 
 export interface LoadResult {
@@ -68,6 +70,7 @@ async function readInto(
       table,
       ...(deps.maxJsonDepth ? { maxJsonDepth: deps.maxJsonDepth } : {}),
     });
+    deps.onRows?.(r.rowCount);
     return { rows: r.rowCount, bytes: r.bytes };
   }
   if (isDatabaseKind(ds.kind)) {
@@ -81,6 +84,7 @@ async function readInto(
         table,
         types: (ds.options.types ?? {}) as Record<string, AttributeType>,
         isCanceled: deps.isCanceled,
+        ...(deps.onRows ? { onRows: deps.onRows } : {}),
       });
       return { rows, bytes: 0 };
     } finally {
@@ -93,6 +97,7 @@ async function readInto(
       allow: deps.allowList,
       file,
       isCanceled: deps.isCanceled,
+      ...(deps.onRows ? { onRows: deps.onRows } : {}),
       ...(opts.firstPageOnly ? { firstPageOnly: true } : {}),
       ...(opts.limit ? { maxRows: opts.limit } : {}),
     });

@@ -29,7 +29,13 @@ export const batchRows = 5000;
 export async function appendRows(
   conn: DuckDBConnection,
   reader: RowReader,
-  opts: { table: string; types: Record<string, AttributeType>; isCanceled: () => boolean },
+  opts: {
+    table: string;
+    types: Record<string, AttributeType>;
+    isCanceled: () => boolean;
+    /** Told the rows read so far after each batch (progress). */
+    onRows?: (rows: number) => void;
+  },
 ): Promise<number> {
   const names = attributeNames(reader.columns.map((c) => c.name));
   const types = reader.columns.map((c, i) => {
@@ -66,6 +72,7 @@ export async function appendRows(
         appender.endRow();
         rows++;
       }
+      opts.onRows?.(rows);
     }
     appender.closeSync();
   } catch (err) {

@@ -148,9 +148,9 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
       <label className="check">
         <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
       </label>
-      <h3>Trigger parameters</h3>
+      <h2>Trigger parameters</h2>
       <TriggerParams trigger={trigger} params={params} onChange={setParams} />
-      <h3>Steps</h3>
+      <h2>Steps</h2>
       <p className="muted">
         Text fields are Liquid templates: {'{{ event.data.dataSourceName }}'}, {'{{ steps.<name>.output }}'}.
       </p>

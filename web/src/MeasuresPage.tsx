@@ -237,7 +237,7 @@ function MeasureEditor({
       </form>
       {measure.id ? (
         <>
-          <h3>Value over time</h3>
+          <h2>Value over time</h2>
           <HistoryChart history={measure.history ?? []} thresholds={thresholds.data ?? []} />
         </>
       ) : null}

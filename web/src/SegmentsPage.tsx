@@ -215,7 +215,7 @@ function SegmentEditor({
       </form>
       {segment.id ? (
         <>
-          <h3>Member count over time</h3>
+          <h2>Member count over time</h2>
           <HistoryChart history={segment.history ?? []} thresholds={thresholds.data ?? []} />
         </>
       ) : null}

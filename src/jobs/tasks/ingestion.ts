@@ -21,6 +21,7 @@ import {
   setHighWaterMark,
 } from '../../sources/index.ts';
 import type { TaskExecutor } from '../runner.ts';
+import { taskProgress } from '../task-progress.ts';
 
 export interface IngestionDeps {
   dataStore: DataStore;
@@ -50,6 +51,7 @@ export function ingestionTask(deps: IngestionDeps): TaskExecutor {
       const table = physicalName(ds.entity, version);
       const previous = (await getEntity(ctx.db, ctx.instanceId, ds.entity))?.table ?? null;
       mkdirSync(deps.tempDir, { recursive: true });
+      const progress = taskProgress(ctx.db, ctx.task.id, ctx.clock);
       const r = await ctx.data.write(async (conn) => {
         try {
           const loaded = await loadDataSource(
@@ -62,6 +64,7 @@ export function ingestionTask(deps: IngestionDeps): TaskExecutor {
               allowList: deps.allowList,
               maxJsonDepth: deps.maxJsonDepth,
               isCanceled: ctx.isCanceled,
+              onRows: (n) => progress.rows(n),
             },
           );
           await exportVersion(conn, { snapshotsDir: deps.snapshotsDir, instanceId: ctx.instanceId, table });
@@ -81,6 +84,7 @@ export function ingestionTask(deps: IngestionDeps): TaskExecutor {
         version,
       });
       marks.set(ctx.task.id, r.mark);
+      await progress.settled();
       return {
         rowsIngested: r.rowCount,
         rowsRead: r.rowsRead,
