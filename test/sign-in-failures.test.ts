@@ -124,6 +124,14 @@ describe('sign-in failures', () => {
 });
 
 describe('a misconfigured identity provider', () => {
+  let provider: TestProvider;
+  before(async () => {
+    provider = await startProvider(accounts, []);
+  });
+  after(async () => {
+    await provider?.stop();
+  });
+
   test('an unreachable issuer: the server starts and the login page says what to check', async () => {
     const appUrl = `http://127.0.0.1:${await freePort()}`;
     const closed = await freePort();
@@ -151,9 +159,9 @@ describe('a misconfigured identity provider', () => {
 
   test('a wrong client secret: the callback page names the settings to check', async () => {
     const appUrl = `http://127.0.0.1:${await freePort()}`;
-    const provider = await startProvider(accounts, [appUrl]);
+    const own = await startProvider(accounts, [appUrl]);
     const s = await startTestServer({
-      env: provider.env(appUrl, { INSIGHTFLOW_OIDC_CLIENT_SECRET: 'not-the-secret' }),
+      env: own.env(appUrl, { INSIGHTFLOW_OIDC_CLIENT_SECRET: 'not-the-secret' }),
     });
     try {
       await s.call('POST', '/v1/instances/default/members', { body: { email: 'ann@example.com', role: 'viewer' } });
@@ -165,7 +173,35 @@ describe('a misconfigured identity provider', () => {
       assert.match(text, /INSIGHTFLOW_OIDC_CLIENT_SECRET/);
     } finally {
       await s.stop();
-      await provider.stop();
+      await own.stop();
+    }
+  });
+
+  test('behind an https public URL: Secure cookies and the redirect URI under it; returnTo stays on this server', async () => {
+    const s = await startTestServer({
+      env: {
+        INSIGHTFLOW_PUBLIC_URL: 'https://insights.example.com/app',
+        INSIGHTFLOW_OIDC_ISSUER: provider.issuer,
+        INSIGHTFLOW_OIDC_CLIENT_ID: provider.clientId,
+        INSIGHTFLOW_OIDC_CLIENT_SECRET: provider.clientSecret,
+      },
+    });
+    try {
+      const res = await fetch(`${s.url}/auth/login?returnTo=//evil.example/x`, { redirect: 'manual' });
+      assert.equal(res.status, 302);
+      const authorize = new URL(res.headers.get('location') as string);
+      assert.equal(authorize.searchParams.get('redirect_uri'), 'https://insights.example.com/app/auth/callback');
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('insightflow_signin=')) ?? '';
+      assert.match(cookie, /; Secure/);
+      assert.match(cookie, /Path=\/app\/auth\/callback/);
+      const stored = await s.runtime.services.db.all<{ return_to: string }>('SELECT return_to FROM sign_in_requests');
+      assert.deepEqual(
+        stored.map((r) => r.return_to),
+        ['/'],
+        'a returnTo naming another host goes to / instead',
+      );
+    } finally {
+      await s.stop();
     }
   });
 

@@ -1,6 +1,7 @@
 // A person signs in to the web UI in Chromium through a real OpenID Connect provider's login and consent pages,
 // lands on the page they asked for seeing their name, manages members and reads the audit log as an admin (axe
-// checked), and signs out on the server. A person who is a member of nothing sees the page that says so.
+// checked), and signs out on the server. A person who is a member of nothing sees the page that says so, and the
+// system administrator finds the refusal in the system audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -24,10 +25,11 @@ describe('sign-in through the identity provider in Chromium', { skip: skip ?? fa
       {
         ann: { email: 'ann@example.com', name: 'Ann Admin' },
         nobody: { email: 'nobody@example.com', name: 'No Body' },
+        boss: { email: 'boss@example.com', name: 'The Boss' },
       },
       [appUrl],
     );
-    server = await startTestServer({ env: provider.env(appUrl) });
+    server = await startTestServer({ env: provider.env(appUrl, { INSIGHTFLOW_SYSTEM_ADMINS: 'boss@example.com' }) });
     const added = await server.call('POST', '/v1/instances/default/members', {
       body: { email: 'ann@example.com', role: 'admin' },
     });
@@ -106,11 +108,19 @@ describe('sign-in through the identity provider in Chromium', { skip: skip ?? fa
     assert.equal(after, 401, 'the session ended on the server');
   });
 
-  test('a member of nothing sees a page that says so', async () => {
+  test('a member of nothing sees a page that says so; the system administrator finds it in the system log', async () => {
     // A new browser context: the provider does not remember the first person.
     page = await session.browser.newPage();
     await signInAs('nobody', '/');
     await page.getByRole('heading', { name: 'You are not a member of any instance' }).waitFor();
     await page.getByText('nobody@example.com').waitFor();
+
+    page = await session.browser.newPage();
+    await signInAs('boss', '/admin/audit?instance=default');
+    await page.getByRole('heading', { name: 'Audit log', exact: true }).waitFor();
+    await page.getByLabel('Log', { exact: true }).selectOption('system');
+    const refused = page.locator('tr[data-action="SignInRefused"]');
+    await refused.first().waitFor();
+    assert.match((await refused.first().textContent()) ?? '', /nobody@example.com|NotAMember/);
   });
 });

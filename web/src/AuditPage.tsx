@@ -1,6 +1,6 @@
 // Admin › Audit log: every change of this instance and every sign-in, newest first — who, when, action, target and
 // a summary — filtered by actor (id or e-mail), action, target and time, a page at a time ("Show older entries"
-// follows the API's nextLink).
+// follows the API's nextLink). The system administrator may switch to the system log (refused sign-ins).
 import { useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import { when } from './format.ts';
@@ -31,12 +31,14 @@ interface Filters {
 const none: Filters = { actor: '', action: '', target: '', since: '', until: '' };
 const pageSize = 50;
 
+type Scope = 'instance' | 'system';
+
 /** The first page's path for the filters (times from the browser's local time to ISO). */
-function firstPage(f: Filters): string {
+function firstPage(f: Filters, scope: Scope): string {
   const q = new URLSearchParams({ $top: String(pageSize) });
   for (const k of ['actor', 'action', 'target'] as const) if (f[k].trim()) q.set(k, f[k].trim());
   for (const k of ['since', 'until'] as const) if (f[k]) q.set(k, new Date(f[k]).toISOString());
-  return `~/audit?${q.toString()}`;
+  return `${scope === 'system' ? '/v1/audit' : '~/audit'}?${q.toString()}`;
 }
 
 /** A nextLink is absolute; the API is called by path. */
@@ -51,7 +53,9 @@ export function AuditPage() {
   const [draft, setDraft] = useState<Filters>(none);
   const [filters, setFilters] = useState<Filters>(none);
   const [older, setOlder] = useState<Page[]>([]);
-  const first = useLoad(() => api.get<Page>(firstPage(filters)), [filters]);
+  const [scope, setScope] = useState<Scope>('instance');
+  const me = useLoad(() => api.get<{ systemAdmin: boolean }>('/v1/me'), []);
+  const first = useLoad(() => api.get<Page>(firstPage(filters, scope)), [filters, scope]);
   const more = useAction();
   const pages = first.data ? [first.data, ...older] : [];
   const entries = pages.flatMap((p) => p.value);
@@ -68,6 +72,21 @@ export function AuditPage() {
         <h1>Audit log</h1>
       </header>
       <form className="card filters" onSubmit={apply} aria-label="Filter the audit log">
+        {me.data?.systemAdmin ? (
+          <Field label="Log">
+            <select
+              name="scope"
+              value={scope}
+              onChange={(e) => {
+                setOlder([]);
+                setScope(e.target.value as Scope);
+              }}
+            >
+              <option value="instance">This instance</option>
+              <option value="system">System: refused sign-ins, administrators</option>
+            </select>
+          </Field>
+        ) : null}
         <Field label="Actor (e-mail or id)">
           <input name="actor" value={draft.actor} onChange={set('actor')} />
         </Field>
@@ -119,7 +138,7 @@ export function AuditPage() {
                 <tr key={`${e.at}-${i}`} data-action={e.action}>
                   <td>{when(e.at)}</td>
                   <td title={e.actor.email ?? e.actor.id}>{actorText(e.actor)}</td>
-                  <td className="mono">{e.action}</td>
+                  <td>{e.action}</td>
                   <td>
                     {e.target.type} <span className="mono">{e.target.id}</span>
                   </td>
