@@ -96,7 +96,7 @@ describe('sign-in through the identity provider in Chromium', { skip: skip ?? fa
     ]);
     await page.getByLabel('Action').fill('SignIn');
     await page.getByRole('button', { name: 'Apply' }).click();
-    await page.locator('tr[data-action="AddMember"]').waitFor({ state: 'detached' });
+    await page.locator('tr[data-action="AddMember"]').first().waitFor({ state: 'detached' });
     assert.equal(await rows.count(), 1);
     assert.match((await rows.first().textContent()) ?? '', /Ann Admin/);
     const audit_axe = await runAxe(page);
