@@ -63,8 +63,8 @@ export interface MembershipSide {
 
 /**
  * SELECT of the changes (SegmentId, CustomerId, Change) between two SegmentMembership versions, for segments `ids`.
- * With both flags tables: one pass, a full join of the two on CustomerId that keeps the customers whose flags
- * differ, unfolded per segment. Otherwise through the versions' entity shape: a full join of their member rows.
+ * With both flags tables: one pass, a full join on CustomerId of their rows in at least one of the segments, keeping
+ * the customers whose flags differ, unfolded per segment. Otherwise through the versions' entity shape: a full join of their member rows.
  */
 export function membershipDiffSql(o: { previous: MembershipSide; next: MembershipSide; ids: string[] }): string {
   if (o.previous.flags && o.next.flags) return flagsDiffSql(o.previous.flags, o.next.flags, o.ids);
@@ -79,6 +79,10 @@ export function membershipDiffSql(o: { previous: MembershipSide; next: Membershi
   );
 }
 
+/** The rows of a flags table in at least one of the segments: a customer in none on both sides has no change. */
+const membersOf = (flags: string, ids: string[]): string =>
+  `SELECT * FROM ${flags} AS f WHERE ${ids.map((id) => `f.${flagColumn(id)}`).join(' OR ')}`;
+
 function flagsDiffSql(previous: string, next: string, ids: string[]): string {
   const was = (id: string) => `coalesce(p.${flagColumn(id)}, FALSE)`;
   const is = (id: string) => `coalesce(n.${flagColumn(id)}, FALSE)`;
@@ -91,7 +95,8 @@ function flagsDiffSql(previous: string, next: string, ids: string[]): string {
   );
   return (
     `WITH x AS MATERIALIZED (SELECT coalesce(n."CustomerId", p."CustomerId") AS "CustomerId", ${flags} ` +
-    `FROM ${next} AS n FULL JOIN ${previous} AS p ON n."CustomerId" = p."CustomerId" WHERE ${differ}) ` +
+    `FROM (${membersOf(next, ids)}) AS n FULL JOIN (${membersOf(previous, ids)}) AS p ` +
+    `ON n."CustomerId" = p."CustomerId" WHERE ${differ}) ` +
     unfold.join(' UNION ALL ')
   );
 }
