@@ -116,6 +116,39 @@ for (const engine of await engines()) {
       }
     });
 
+    test('a lazily flushed transaction commits like any other; the next one is flushed in full again', async () => {
+      const { db, done } = await open(engine);
+      const setting = async () =>
+        engine === 'sqlite'
+          ? Number((await db.get<{ synchronous: number }>('PRAGMA synchronous'))?.synchronous)
+          : (await db.get<{ s: string }>("SELECT current_setting('synchronous_commit') AS s"))?.s;
+      try {
+        const full = await setting();
+        let inside: unknown;
+        await db.tx(
+          async (tx) => {
+            await tx.run('INSERT INTO instances (id, name, created_at) VALUES (?, ?, ?)', ['lazy', 'L', 'now']);
+            inside =
+              engine === 'sqlite'
+                ? await setting()
+                : (await tx.get<{ s: string }>("SELECT current_setting('synchronous_commit') AS s"))?.s;
+          },
+          { flush: 'lazy' },
+        );
+        assert.equal(inside, engine === 'sqlite' ? 1 : 'off', 'NORMAL (SQLite) or synchronous_commit off inside');
+        assert.equal(await setting(), full, 'the setting is back afterwards');
+        assert.equal(full, engine === 'sqlite' ? 2 : 'on');
+        await assert.rejects(
+          db.tx(async () => Promise.reject(new Error('boom')), { flush: 'lazy' }),
+          /boom/,
+        );
+        assert.equal(await setting(), full, 'also after a rollback');
+        assert.ok(await db.get('SELECT id FROM instances WHERE id = ?', ['lazy']));
+      } finally {
+        await done();
+      }
+    });
+
     test('statements outside a transaction do not join one that is open', async () => {
       const { db, done } = await open(engine);
       try {

@@ -126,23 +126,28 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
     const room = stopped ? 0 : concurrency - sending.size;
     const now = deps.clock.now();
     try {
-      const claimed = await deps.db.tx(async (tx) => {
-        await completeDeliveries(tx, done);
-        await abandonDeliveries(tx, gone, now.toISOString());
-        for (const d of off) await disableSubscription(tx, d.subscriptionId, d.reason, now);
-        if (room <= 0) return { batch: [], targets: new Map<string, DeliveryTarget>() };
-        const batch = await claimDeliveries(tx, {
-          now,
-          leaseMs: deps.leaseMs ?? 60_000,
-          limit: room,
-          nodeId: deps.nodeId,
-        });
-        const targets =
-          batch.length > 0
-            ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], deps.secretKey)
-            : new Map<string, DeliveryTarget>();
-        return { batch, targets };
-      });
+      const claimed = await deps.db.tx(
+        async (tx) => {
+          await completeDeliveries(tx, done);
+          await abandonDeliveries(tx, gone, now.toISOString());
+          for (const d of off) await disableSubscription(tx, d.subscriptionId, d.reason, now);
+          if (room <= 0) return { batch: [], targets: new Map<string, DeliveryTarget>() };
+          const batch = await claimDeliveries(tx, {
+            now,
+            leaseMs: deps.leaseMs ?? 60_000,
+            limit: room,
+            nodeId: deps.nodeId,
+          });
+          const targets =
+            batch.length > 0
+              ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], deps.secretKey)
+              : new Map<string, DeliveryTarget>();
+          return { batch, targets };
+          // Claims and outcomes only: losing them to a power failure sends those deliveries again (at-least-once), so
+          // they skip the fsync; the events themselves were committed in full by their emitting transactions.
+        },
+        { flush: 'lazy' },
+      );
       for (const c of done) deps.onOutcome?.(c.status === 'pending' ? 'retry' : c.status, c.latencyMs);
       for (const d of claimed.batch) launch(d, claimed.targets.get(d.subscriptionId));
       return claimed.batch.length;

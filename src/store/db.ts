@@ -6,13 +6,21 @@ export type Dialect = 'sqlite' | 'postgres';
 
 export type SqlValue = string | number | bigint | null | Uint8Array;
 
+export interface TxOptions {
+  /** 'lazy': the commit may reach the disk shortly after it returns (SQLite `synchronous = NORMAL` for this
+   * transaction, PostgreSQL `synchronous_commit = off`): it survives a crash of this process, but a power failure or
+   * a crash of the machine (PostgreSQL: of its server) may lose it. Only for bookkeeping whose loss repeats work
+   * that may be repeated (a delivery's claim and recorded outcome: the delivery is sent again). Default 'full'. */
+  flush?: 'full' | 'lazy';
+}
+
 export interface Db {
   readonly dialect: Dialect;
   all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T | undefined>;
   run(sql: string, params?: SqlValue[]): Promise<{ changes: number }>;
-  /** Runs fn in one transaction; nested calls join the outer transaction. */
-  tx<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs fn in one transaction; nested calls join the outer transaction (and its options). */
+  tx<T>(fn: (tx: Db) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** Runs fn holding a cluster-wide lock named `key` if it is free; returns undefined when another holder has it.
    * SQLite: process-wide. PostgreSQL: a session advisory lock held on one connection for the duration of fn. */
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;

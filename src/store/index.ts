@@ -6,7 +6,7 @@ import { migrate } from './migrate.ts';
 import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 
-export type { Db, Dialect, SqlValue } from './db.ts';
+export type { Db, Dialect, SqlValue, TxOptions } from './db.ts';
 export { detached } from './ambient.ts';
 export { fromJson, skipLocked, toJson } from './db.ts';
 export { migrate } from './migrate.ts';

@@ -4,7 +4,7 @@
 // AsyncLocalStorage; see sqlite.ts).
 import pg from 'pg';
 import { ambient, joinedTx } from './ambient.ts';
-import type { Db, SqlValue } from './db.ts';
+import type { Db, SqlValue, TxOptions } from './db.ts';
 
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
@@ -54,7 +54,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         current(inTx)?.get<T>(sql, params) ?? ((await q.query(number(sql), params)).rows[0] as T | undefined),
       run: async (sql: string, params: SqlValue[] = []) =>
         current(inTx)?.run(sql, params) ?? { changes: (await q.query(number(sql), params)).rowCount ?? 0 },
-      tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+      tx: async <T>(fn: (tx: Db) => Promise<T>, opts?: TxOptions): Promise<T> => {
         if (inTx) return fn(self);
         const joined = current(inTx);
         if (joined) return fn(joined);
@@ -63,6 +63,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         const state = { owner, open: true, tx: make(client, true, after) };
         try {
           await client.query('BEGIN');
+          if (opts?.flush === 'lazy') await client.query('SET LOCAL synchronous_commit = off');
           const out = await ambient.run(state, () => fn(state.tx));
           state.open = false;
           await client.query('COMMIT');

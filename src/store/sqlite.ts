@@ -6,7 +6,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
 import { ambient, joinedTx } from './ambient.ts';
-import type { Db, SqlValue } from './db.ts';
+import type { Db, SqlValue, TxOptions } from './db.ts';
 
 /** Opens (or creates) the database file, readable and writable by its owner only: SQLite gives its -wal and -shm
  * files the main file's mode. */
@@ -40,6 +40,26 @@ export function openSqlite(file: string): Db {
   let pending: Array<() => void> = [];
   const owner = {};
   const joined = (inTx: boolean): boolean => inTx || joinedTx(owner) !== undefined;
+  /** BEGIN … COMMIT around fn, holding the lock; after-commit callbacks run once it has committed. */
+  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    db.exec('BEGIN IMMEDIATE');
+    pending = [];
+    const state = { owner, open: true, tx: inner };
+    try {
+      const out = await ambient.run(state, () => fn(inner));
+      state.open = false;
+      db.exec('COMMIT');
+      const run = pending;
+      pending = [];
+      for (const f of run) f();
+      return out;
+    } catch (err) {
+      state.open = false;
+      db.exec('ROLLBACK');
+      pending = [];
+      throw err;
+    }
+  };
   const direct = (inTx: boolean): Db => ({
     dialect: 'sqlite',
     all: async <T>(sql: string, params: SqlValue[] = []) =>
@@ -52,25 +72,17 @@ export function openSqlite(file: string): Db {
       const exec = () => ({ changes: Number(prepare(sql).run(...params).changes) });
       return joined(inTx) ? exec() : exclusive(async () => exec());
     },
-    tx: async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    tx: async <T>(fn: (tx: Db) => Promise<T>, opts?: TxOptions): Promise<T> => {
       if (joined(inTx)) return fn(inner);
       return exclusive(async () => {
-        db.exec('BEGIN IMMEDIATE');
-        pending = [];
-        const state = { owner, open: true, tx: inner };
+        // In WAL mode NORMAL writes the commit to the WAL without an fsync; the next FULL commit (or a checkpoint)
+        // syncs it together with everything before it.
+        const lazy = opts?.flush === 'lazy';
+        if (lazy) db.exec('PRAGMA synchronous = NORMAL');
         try {
-          const out = await ambient.run(state, () => fn(inner));
-          state.open = false;
-          db.exec('COMMIT');
-          const run = pending;
-          pending = [];
-          for (const f of run) f();
-          return out;
-        } catch (err) {
-          state.open = false;
-          db.exec('ROLLBACK');
-          pending = [];
-          throw err;
+          return await transaction(fn);
+        } finally {
+          if (lazy) db.exec('PRAGMA synchronous = FULL');
         }
       });
     },
