@@ -5,33 +5,16 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { startReceiver } from './support/receiver.ts';
+import { freePort, until } from './support/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'crash-test-admin-key-0123456789';
 const U = '/v1/instances/default';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-const until = async (what: string, check: () => Promise<boolean> | boolean, polls = 3000) => {
-  for (let i = 0; i < polls; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-};
 
 test('kill -9 while delivering loses no event', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'insightflow-crash-'));

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +18,7 @@ import { routes } from '../src/http/routes/index.ts';
 import { engines, postgresUrl } from './support/engines.ts';
 import type { FileKind, Rand } from './support/hostile.ts';
 import { hostileBody, hostileFile, hostileId, hostileODataQuery, rand } from './support/hostile.ts';
+import { freePort } from './support/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'fuzz-test-admin-key-0123456789';
@@ -28,14 +28,6 @@ process.stdout.write(`# hostile fuzz seed ${seed} (repeat with INSIGHTFLOW_FUZZ_
 
 const batches = 3;
 const requestsPerBatch = 80;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** The baseline workspace's files, one per file kind. */
 async function goodFiles(dir: string): Promise<Record<FileKind, Buffer>> {

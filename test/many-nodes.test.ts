@@ -10,33 +10,19 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { postgresUnavailable, postgresUrl } from './support/engines.ts';
+import { freePort, until as pollUntil } from './support/net.ts';
 import { startReceiver } from './support/receiver.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'many-nodes-admin-key-0123456789';
 const U = '/v1/instances/default';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-const until = async (what: string, check: () => Promise<boolean> | boolean, polls = 6000) => {
-  for (let i = 0; i < polls; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-};
+/** Two minutes: the many-node steps wait for leases and sweeps. */
+const until = (what: string, check: () => Promise<boolean> | boolean) => pollUntil(what, check, 6000);
 
 /** A CSV of `rows` contacts, written as a stream (large files make a job that runs for a while). */
 async function writeContacts(file: string, rows: number, tag: string): Promise<void> {

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from '../src/core/clock.ts';
-import { CookieJar, freePort, signInOverHttp, startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { CookieJar, signInOverHttp, startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { freePort } from './support/net.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 const accounts = {

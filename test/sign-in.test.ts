@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { engines } from './support/engines.ts';
-import { CookieJar, freePort, signInOverHttp, startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { CookieJar, signInOverHttp, startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { freePort } from './support/net.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ensureBuilt, launchBrowser, missingBrowser, nav, type BrowserSession } from './support/browser.ts';
-import { freePort, startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { startProvider, type TestProvider } from './support/oidc-provider.ts';
+import { freePort } from './support/net.ts';
 import { runAxe } from './support/page-checks.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 

@@ -23,15 +23,6 @@ export interface TestProvider {
   stop(): Promise<void>;
 }
 
-/** A free loopback port (for an Insightflow whose URL the provider must know before it starts). */
-export async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
 /** Starts a provider that knows `accounts` and sends people back to the Insightflow servers at `appUrls`. */
 export async function startProvider(accounts: Record<string, Account>, appUrls: string[]): Promise<TestProvider> {
   const redirectUris = appUrls.map((u) => `${u}/auth/callback`);
