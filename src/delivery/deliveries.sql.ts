@@ -310,29 +310,38 @@ export async function listDeliveries(
   const ids = rows.map((r) => r.id);
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    const found = await db.all<{
-      delivery_id: string;
-      at: string;
-      status_code: number | null;
-      latency_ms: number;
-      error: string | null;
-    }>(
+    const found = await db.all<AttemptRow & { delivery_id: string }>(
       `SELECT delivery_id, at, status_code, latency_ms, error FROM delivery_attempts
        WHERE delivery_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY delivery_id, attempt`,
       chunk,
     );
     for (const a of found) {
       const list = attempts.get(a.delivery_id) ?? [];
-      list.push({
-        at: a.at,
-        statusCode: a.status_code === null ? null : Number(a.status_code),
-        latencyMs: Number(a.latency_ms),
-        error: a.error,
-      });
+      list.push(attemptView(a));
       attempts.set(a.delivery_id, list);
     }
   }
-  return rows.map((r) => ({
+  return rows.map((r) => deliveryView(r, attempts.get(r.id) ?? []));
+}
+
+interface AttemptRow {
+  at: string;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
+function attemptView(a: AttemptRow): AttemptView {
+  return {
+    at: a.at,
+    statusCode: a.status_code === null ? null : Number(a.status_code),
+    latencyMs: Number(a.latency_ms),
+    error: a.error,
+  };
+}
+
+function deliveryView(r: Row, attempts: AttemptView[]): DeliveryView {
+  return {
     id: r.id,
     subscriptionId: r.subscription_id,
     eventId: r.event_id,
@@ -341,8 +350,8 @@ export async function listDeliveries(
     status: r.status,
     createdAt: r.created_at,
     nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
-    attempts: attempts.get(r.id) ?? [],
-  }));
+    attempts,
+  };
 }
 
 /** Bytes of a request body a delivery's view shows; the response is kept to the same size when it is received. */
@@ -360,38 +369,21 @@ export async function getDeliveryDetail(
     subscriptionId,
   ]);
   if (!r) return undefined;
-  const attempts = await db.all<{
-    at: string;
-    status_code: number | null;
-    latency_ms: number;
-    error: string | null;
-    response: string | null;
-  }>(
+  const attempts = await db.all<AttemptRow & { response: string | null }>(
     'SELECT at, status_code, latency_ms, error, response FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt',
     [r.id],
   );
   const body = Buffer.from(render(fromJson<EventEnvelope>(r.payload)));
   return {
-    id: r.id,
-    subscriptionId: r.subscription_id,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    sequence: Number(r.sequence),
-    status: r.status,
-    createdAt: r.created_at,
-    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+    ...deliveryView(
+      r,
+      attempts.map((a) => ({ ...attemptView(a), response: a.response ?? '' })),
+    ),
     request: {
       body: cutUtf8(body, bodyViewLimit),
       bytes: body.length,
       truncated: body.length > bodyViewLimit,
     },
-    attempts: attempts.map((a) => ({
-      at: a.at,
-      statusCode: a.status_code === null ? null : Number(a.status_code),
-      latencyMs: Number(a.latency_ms),
-      error: a.error,
-      response: a.response ?? '',
-    })),
   };
 }
 
