@@ -4,17 +4,20 @@
 // is refused by the API. Without /usr/bin/chromium the test is skipped (with the reason); under CI=true it fails.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
-import { ensureBuilt, launchBrowser, missingBrowser, nav, signIn, type BrowserSession } from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  tableCells,
+  launchBrowser,
+  missingBrowser,
+  nav,
+  signIn,
+  type BrowserSession,
+} from './support/browser.ts';
 import { ok, startTestServer, type TestServer } from './support/runtime.ts';
 
 const skip = missingBrowser();
 const U = '/v1/instances/default';
-
-const cells = (table: Locator) =>
-  table
-    .locator('tbody tr')
-    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
 
 describe('export destinations and connections in Chromium', { skip: skip ?? false }, () => {
   let server: TestServer;
@@ -59,7 +62,7 @@ describe('export destinations and connections in Chromium', { skip: skip ?? fals
     const listed = (await ok(server, 'GET', `${U}/connections`, undefined, 200)).value;
     assert.equal(listed.length, 1);
     assert.ok(listed[0].lastUsedAt, 'the use was recorded');
-    const [row] = await cells(table());
+    const [row] = await tableCells(table());
     assert.deepEqual(row?.slice(0, 3), ['Zapier', 'viewer', `${listed[0].keyPrefix}…`]);
     assert.notEqual(row?.[3], '');
     assert.notEqual(row?.[4], 'never');
@@ -72,7 +75,7 @@ describe('export destinations and connections in Chromium', { skip: skip ?? fals
     await form.getByRole('button', { name: 'Create connection' }).click();
     await page.getByRole('status', { name: 'Connection key' }).waitFor();
     await table().getByRole('cell', { name: 'Flows of the marketing team', exact: true }).waitFor();
-    const rows = await cells(table());
+    const rows = await tableCells(table());
     assert.deepEqual(
       rows.map((r) => [r[0], r[1], r[4]]),
       [

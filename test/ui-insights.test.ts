@@ -14,6 +14,7 @@ import {
   missingBrowser,
   nav as navOf,
   signIn,
+  tableCells,
   type BrowserSession,
 } from './support/browser.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
@@ -108,12 +109,6 @@ const textProblems = (chart: Locator): Promise<string[]> =>
       }
     return out;
   });
-
-/** Cell texts of a table's body rows. */
-const cells = (table: Locator) =>
-  table
-    .locator('tbody tr')
-    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
 
 describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
   let server: TestServer;
@@ -219,7 +214,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
       ['Unified profiles', '4'],
       ['Matched records', '2'],
     ]);
-    assert.deepEqual(await cells(last.getByRole('table', { name: 'Matches per rule' })), [
+    assert.deepEqual(await tableCells(last.getByRole('table', { name: 'Matches per rule' })), [
       ['Same e-mail', '1'],
       ['Same phone, similar last name', '1'],
     ]);
@@ -268,7 +263,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await page.getByRole('link', { name: '← Segments' }).click();
     const list = page.getByRole('table', { name: 'Segments' });
     await list.waitFor();
-    assert.deepEqual(await cells(list), [['Germany', 'active', '—', germany]]);
+    assert.deepEqual(await tableCells(list), [['Germany', 'active', '—', germany]]);
   });
 
   test('Segments draws the member-count history after refreshes of changed data, with the threshold lines', async () => {
@@ -455,7 +450,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
       { dimension: { channel: 'web' }, value: 230 },
     ]);
     assert.deepEqual(
-      (await cells(list)).map((r) => r.slice(0, 3)),
+      (await tableCells(list)).map((r) => r.slice(0, 3)),
       [
         ['Revenue', 'business', 'sum(amount) of ShopOrders'],
         ['Revenue by channel', 'business', 'sum(amount) of ShopOrders by channel'],
@@ -511,7 +506,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await page.goBack();
     assert.equal(new URL(page.url()).pathname, '/measures');
     await list.locator('tr', { hasText: 'Web orders' }).waitFor();
-    assert.deepEqual((await cells(list)).at(-1), ['Web orders', 'business', 'count(*) of ShopOrders', '—']);
+    assert.deepEqual((await tableCells(list)).at(-1), ['Web orders', 'business', 'count(*) of ShopOrders', '—']);
     const saved = (await ok(server, 'GET', `${U}/manage/measures`, undefined, 200)).value.find(
       (m: any) => m.name === 'Web orders',
     );
@@ -570,7 +565,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     );
     const sources = card.getByRole('table', { name: 'Source records' });
     await sources.locator('tbody tr').first().waitFor();
-    assert.deepEqual((await cells(sources)).sort(), [
+    assert.deepEqual((await tableCells(sources)).sort(), [
       ['CrmContacts', 'c1', 'founded the profile'],
       ['ShopCustomers', 's1', 'Same e-mail'],
     ]);
@@ -589,7 +584,7 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     await page.goto(`${server.url}/customers/${encodeURIComponent(bob.CustomerId)}`);
     await card.getByRole('heading', { name: `Profile ${String(bob.CustomerId)}` }).waitFor();
     await sources.locator('tbody tr').nth(1).waitFor();
-    assert.deepEqual((await cells(sources)).sort(), [
+    assert.deepEqual((await tableCells(sources)).sort(), [
       ['CrmContacts', 'c2', 'founded the profile'],
       ['ShopCustomers', 's2', 'Same phone, similar last name'],
     ]);

@@ -6,8 +6,16 @@
 // /usr/bin/chromium the test is skipped (with the reason); under CI=true it fails instead.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
-import { ensureBuilt, launchBrowser, missingBrowser, nav, signIn, type BrowserSession } from './support/browser.ts';
+import type { Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  tableCells,
+  launchBrowser,
+  missingBrowser,
+  nav,
+  signIn,
+  type BrowserSession,
+} from './support/browser.ts';
 import { ok, startTestServer, type TestServer } from './support/runtime.ts';
 
 const skip = missingBrowser();
@@ -26,11 +34,6 @@ const shop = [
   's2,Robert,Jones,robert@other.com,0171-2222222',
   's3,Dee,Dunn,dee@example.com,',
 ].join('\n');
-
-const texts = (table: Locator) =>
-  table
-    .locator('tbody tr')
-    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
 
 describe('unification editor in Chromium', { skip: skip ?? false }, () => {
   let server: TestServer;
@@ -84,7 +87,7 @@ describe('unification editor in Chromium', { skip: skip ?? false }, () => {
   const testResult = () => page.getByRole('status', { name: 'Test result' });
   /** The test result's row of a count: [label, with this configuration, last run]. */
   async function tested(): Promise<Record<string, string[]>> {
-    const rows = await texts(testResult().getByRole('table'));
+    const rows = await tableCells(testResult().getByRole('table'));
     return Object.fromEntries(rows.map((r) => [r[0] as string, r.slice(1)]));
   }
   async function refreshFromStatus(): Promise<any> {
@@ -191,7 +194,7 @@ describe('unification editor in Chromium', { skip: skip ?? false }, () => {
     await nav(page, 'Unify').click();
     await page.getByRole('group', { name: 'Rule 1', exact: true }).getByText('Last run: 1 joined').waitFor();
     const last = page.getByRole('region', { name: 'Last unification' });
-    assert.deepEqual(await texts(last.getByRole('table', { name: 'Matches per rule' })), [['Same e-mail', '1']]);
+    assert.deepEqual(await tableCells(last.getByRole('table', { name: 'Matches per rule' })), [['Same e-mail', '1']]);
     assert.match(await last.innerText(), /5\s*Unified profiles/);
   });
 

@@ -105,6 +105,12 @@ export async function launchBrowser(): Promise<BrowserSession> {
 }
 
 /** A link of the main navigation, by its label. */
+/** Cell texts of a table's body rows. */
+export const tableCells = (table: Locator): Promise<string[][]> =>
+  table
+    .locator('tbody tr')
+    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
+
 export const nav = (page: Page, label: string): Locator =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label });
 
