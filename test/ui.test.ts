@@ -172,6 +172,7 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     await nav('Flows').click();
     const flows = page.getByRole('table', { name: 'Flows' });
     const row = flows.locator('tr', { has: page.getByRole('link', { name: 'Tell the team' }) });
+    await row.waitFor();
     assert.deepEqual((await row.locator('td').allInnerTexts()).slice(1, 3), [
       'When a data source refresh fails',
       'Microsoft Teams: post a message',
