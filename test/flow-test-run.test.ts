@@ -8,7 +8,7 @@ import { triggerNames } from '../src/events/index.ts';
 import { engines } from './support/engines.ts';
 import { runsOf } from './support/flows.ts';
 import { startReceiver } from './support/receiver.ts';
-import { ok, startTestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
 
@@ -38,6 +38,141 @@ for (const engine of await engines()) {
         const viewer = await ok(s, 'POST', `${U}/connections`, { name: 'v', role: 'viewer' });
         assert.equal((await s.call('GET', `${U}/triggers`, { key: viewer.key })).status, 200);
         assert.equal((await s.call('GET', `${U}/triggers`, { key: null })).status, 401);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    test("every trigger's message templates (a new step's texts) render on a sample event of it (stored or made up)", async () => {
+      const receiver = await startReceiver();
+      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      try {
+        s.importFile('crm.csv', 'contact_id,first_name,country\nc1,Ann,DE\nc2,Bob,NL\n');
+        const ds = await ok(s, 'POST', `${U}/manage/datasources`, {
+          name: 'CRM',
+          kind: 'csv',
+          location: 'crm.csv',
+          entity: 'CrmContacts',
+          primaryKey: 'contact_id',
+          owners: ['owner@example.com'],
+        });
+        await ok(
+          s,
+          'PUT',
+          `${U}/manage/unification`,
+          {
+            map: [
+              {
+                entity: 'CrmContacts',
+                primaryKey: 'contact_id',
+                attributes: { first_name: 'FirstName', country: 'Country' },
+              },
+            ],
+            match: { order: ['CrmContacts'], deduplicate: true, rules: [] },
+            merge: { default: { policy: 'importance' }, attributes: {} },
+          },
+          200,
+        );
+        const seg = await ok(s, 'POST', `${U}/manage/segments`, { name: 'Germany', query: "Country eq 'DE'" });
+        const msr = await ok(s, 'POST', `${U}/manage/measures`, {
+          name: 'Profiles',
+          entity: 'Customer',
+          aggregation: 'count',
+        });
+        await runAll(s, { mustSucceed: true });
+        const params: Record<string, Record<string, unknown>> = {
+          'datasource-refresh-failed': { dataSourceId: ds.id },
+          'datasource-refresh-succeeded': { dataSourceId: ds.id },
+          'segment-threshold-crossed': { segmentId: seg.id, threshold: 1 },
+          'measure-threshold-crossed': { measureId: msr.id, threshold: 1 },
+          'full-refresh-completed': {},
+          'unification-completed': {},
+          'segment-membership-changed': { segmentId: seg.id, perProfile: true },
+        };
+        const catalog = (await ok(s, 'GET', `${U}/triggers`, undefined, 200)).value;
+        const cases = [
+          ...catalog.map((t: any) => ({ t, trigger: { type: t.name, ...params[t.name] } })),
+          ...catalog
+            .filter((t: any) => t.name === 'segment-membership-changed')
+            .map((t: any) => ({ t, trigger: { type: t.name, segmentId: seg.id } })),
+        ];
+        assert.equal(cases.length, triggerNames.length + 1);
+        for (const [i, { t, trigger }] of cases.entries()) {
+          const m = t.message;
+          assert.equal(
+            m.to,
+            ['full-refresh-completed', 'unification-completed'].includes(t.name) ? null : '{{ event.data.owners }}',
+          );
+          const flow = await ok(s, 'POST', `${U}/flows`, {
+            name: `Message of ${t.name}`,
+            trigger,
+            steps: [
+              {
+                name: 'post',
+                type: 'http.request',
+                method: 'POST',
+                url: `${receiver.url}/${t.name}`,
+                body: [m.to ?? '-', m.subject, m.text].join('\n'),
+              },
+            ],
+          });
+          const run = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+          assert.equal(run.status, 'succeeded', `${t.name}: ${JSON.stringify(run.steps[0].error)}`);
+          const [to, subject, text] = (await receiver.waitFor(i + 1))[i]!.body.split('\n');
+          assert.ok(subject && text, `${t.name}: subject and text are not empty`);
+          if (m.to) assert.equal(to, t.name.startsWith('datasource') ? 'owner@example.com' : '');
+        }
+        const perProfile = receiver.received.find((r) => r.path === '/segment-membership-changed')!;
+        assert.match(perProfile.body, /^Germany: 1 entered, 0 left\nCustomer cus_\w+ entered the segment\. /m);
+        const summary = receiver.received.filter((r) => r.path === '/segment-membership-changed')[1]!;
+        assert.match(summary.body, /The segment now has \d+ members\. Changes: http:\/\/.+SegmentMembershipChanges/);
+      } finally {
+        await s.stop();
+        await receiver.close();
+      }
+    });
+
+    test('a made-up per-profile event carries a profile the instance serves, a member of the segment', async () => {
+      const s = await startTestServer({ engine });
+      try {
+        s.importFile('crm.csv', 'contact_id,first_name,country\nc1,Ann,DE\nc2,Bob,NL\n');
+        await ok(s, 'POST', `${U}/manage/datasources`, {
+          name: 'CRM',
+          kind: 'csv',
+          location: 'crm.csv',
+          entity: 'CrmContacts',
+          primaryKey: 'contact_id',
+        });
+        await ok(
+          s,
+          'PUT',
+          `${U}/manage/unification`,
+          {
+            map: [
+              {
+                entity: 'CrmContacts',
+                primaryKey: 'contact_id',
+                attributes: { first_name: 'FirstName', country: 'Country' },
+              },
+            ],
+            match: { order: ['CrmContacts'], deduplicate: true, rules: [] },
+            merge: { default: { policy: 'importance' }, attributes: {} },
+          },
+          200,
+        );
+        const nl = await ok(s, 'POST', `${U}/manage/segments`, { name: 'Netherlands', query: "Country eq 'NL'" });
+        const flow = await ok(s, 'POST', `${U}/flows`, {
+          name: 'Welcome',
+          trigger: { type: 'segment-membership-changed', segmentId: nl.id, perProfile: true, change: 'entered' },
+          steps: [{ name: 'get', type: 'data.getItems', entity: 'Customer', top: 1 }],
+        });
+        const before = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.deepEqual(before.event.data.profile, { CustomerId: 'cus_sample' }, 'no data yet: a stand-in');
+        await runAll(s, { mustSucceed: true });
+        const after = await ok(s, 'POST', `${U}/flows/${flow.id}/test`, undefined, 200);
+        assert.equal(after.event.data.change, 'entered');
+        assert.equal(after.event.data.profile.FirstName, 'Bob');
+        assert.equal(after.event.data.customerId, after.event.data.profile.CustomerId);
       } finally {
         await s.stop();
       }

@@ -13,6 +13,7 @@ import {
   signIn,
   type BrowserSession,
 } from './support/browser.ts';
+import { until } from './support/net.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -166,6 +167,15 @@ describe('web UI in Chromium', { skip: skip ?? false }, () => {
     const editor = page.getByRole('form', { name: 'Flow editor' });
     await editor.locator('input[name="flowName"]').fill('Tell the team');
     await editor.getByLabel('Incoming webhook / Workflows URL').fill(`${receiver.url}/teams`);
+    // The message texts start from the trigger's templates and follow a change of trigger.
+    const title = editor.getByLabel('Title');
+    const titleIs = (text: string) => until(`the title is ${text}`, async () => (await title.inputValue()) === text);
+    await titleIs('Refresh of {{ event.data.dataSourceName }} failed');
+    const trigger = editor.getByLabel('Trigger', { exact: true });
+    await trigger.selectOption({ label: 'When unification completes' });
+    await titleIs('Unification {{ event.data.status }}');
+    await trigger.selectOption({ label: 'When a data source refresh fails' });
+    await titleIs('Refresh of {{ event.data.dataSourceName }} failed');
     await editor.getByRole('button', { name: 'Save flow' }).click();
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     assert.match(new URL(page.url()).pathname, /^\/flows\/flow_/);

@@ -12,6 +12,9 @@ interface TriggerText {
   description: string;
   /** Trigger parameters in display order; `required` ones must be given. */
   params: Array<{ name: TriggerParamName; required?: boolean }>;
+  /** Liquid templates over the trigger's event that a new message step of a built-in flow starts with (Teams title
+   * and text, Slack text, e-mail subject and body): they render on every event of the trigger. */
+  message: { subject: string; text: string };
 }
 
 type TriggerParamName =
@@ -39,36 +42,60 @@ export const triggerTexts: Record<TriggerName, TriggerText> = {
     summary: 'When a data source refresh fails',
     description: 'Triggers when a refresh of a data source (or of any data source) ends failed.',
     params: [{ name: 'dataSourceId' }],
+    message: {
+      subject: 'Refresh of {{ event.data.dataSourceName }} failed',
+      text: '{{ event.data.error.code }}: {{ event.data.error.message }}',
+    },
   },
   'datasource-refresh-succeeded': {
     operationId: 'OnDataSourceRefreshSucceeded',
     summary: 'When a data source refresh succeeds',
     description: 'Triggers when a refresh of a data source (or of any data source) ends succeeded.',
     params: [{ name: 'dataSourceId' }],
+    message: {
+      subject: 'Refresh of {{ event.data.dataSourceName }} succeeded',
+      text: '{{ event.data.rowsIngested }} rows read in {{ event.data.durationMs }} ms.',
+    },
   },
   'segment-threshold-crossed': {
     operationId: 'OnSegmentThresholdCrossed',
     summary: 'When a segment crosses a threshold',
     description: "Triggers when a segment's member count crosses the threshold between two evaluations.",
     params: [{ name: 'segmentId', required: true }, ...threshold],
+    message: {
+      subject: '{{ event.data.segmentName }} crossed {{ event.data.threshold }}',
+      text: 'The segment now has {{ event.data.currentValue }} members (before: {{ event.data.previousValue }}).',
+    },
   },
   'measure-threshold-crossed': {
     operationId: 'OnMeasureThresholdCrossed',
     summary: 'When a measure crosses a threshold',
     description: "Triggers when a measure's value crosses the threshold between two evaluations.",
     params: [{ name: 'measureId', required: true }, ...threshold, { name: 'dimension' }],
+    message: {
+      subject: '{{ event.data.measureName }} crossed {{ event.data.threshold }}',
+      text: 'The measure is now {{ event.data.currentValue }} (before: {{ event.data.previousValue }}).',
+    },
   },
   'full-refresh-completed': {
     operationId: 'OnFullRefreshCompleted',
     summary: 'When a full refresh completes',
     description: 'Triggers when a full refresh job ends, whatever its status (scheduled jobs only unless asked).',
     params: [{ name: 'includeManual' }],
+    message: {
+      subject: 'Full refresh {{ event.data.status }}',
+      text: 'Job {{ event.data.jobId }} ended {{ event.data.status }} after {{ event.data.durationMs }} ms.',
+    },
   },
   'unification-completed': {
     operationId: 'OnUnificationCompleted',
     summary: 'When unification completes',
     description: 'Triggers when the map, match and merge task of a refresh ends.',
     params: [],
+    message: {
+      subject: 'Unification {{ event.data.status }}',
+      text: '{{ event.data.sourceRecords }} source records became {{ event.data.unifiedProfiles }} profiles.',
+    },
   },
   'segment-membership-changed': {
     operationId: 'OnSegmentMembershipChanged',
@@ -82,6 +109,14 @@ export const triggerTexts: Record<TriggerName, TriggerText> = {
       { name: 'perProfile' },
       { name: 'maxProfiles' },
     ],
+    message: {
+      subject: '{{ event.data.segmentName }}: {{ event.data.entered }} entered, {{ event.data.exited }} left',
+      // Per-profile events carry the customer; the summary events (also after a capped run) do not.
+      text:
+        '{% if event.data.customerId %}Customer {{ event.data.customerId }} {{ event.data.change }} the segment.' +
+        '{% else %}The segment now has {{ event.data.memberCount }} members.{% endif %} ' +
+        'Changes: {{ event.data.changesLink }}',
+    },
   },
 };
 
@@ -232,6 +267,8 @@ export interface TriggerInfo {
   eventType: string;
   summary: string;
   description: string;
+  /** Templates a new message step starts with; `to`: the owners, for events that name them (else null). */
+  message: { subject: string; text: string; to: string | null };
   parameters: Array<{
     name: string;
     required: boolean;
@@ -252,6 +289,10 @@ export function triggerCatalog(): TriggerInfo[] {
       eventType: triggers[name],
       summary: t.summary,
       description: t.description,
+      message: {
+        ...t.message,
+        to: 'owners' in payloadSchemas[triggers[name]].shape ? '{{ event.data.owners }}' : null,
+      },
       parameters: t.params.map((p) => {
         const s = paramSchemas[p.name];
         return {

@@ -13,6 +13,14 @@ export interface SampleEvent {
   source: 'stored' | 'made up';
 }
 
+/** What a made-up membership event needs from outside the control store. */
+export interface SampleSources {
+  /** The absolute changesLink of the segment's changes in a job. */
+  changesLink(segmentId: string, jobId: string): string;
+  /** A unified profile to stand in for a changed customer: a member of the segment, else any; null without data. */
+  profile(segmentId: string): Promise<Record<string, unknown> | null>;
+}
+
 interface Named {
   name: string;
   owners: string[];
@@ -27,7 +35,13 @@ async function named(db: Db, table: string, instanceId: string, id: unknown): Pr
   return r ? { name: r.name, owners: fromJson<string[]>(r.owners) } : null;
 }
 
-async function madeUpData(db: Db, flow: Flow, type: EventType, now: Date): Promise<Record<string, unknown>> {
+async function madeUpData(
+  db: Db,
+  flow: Flow,
+  type: EventType,
+  now: Date,
+  sources: SampleSources,
+): Promise<Record<string, unknown>> {
   const t = flow.trigger as Record<string, unknown>;
   const at = now.toISOString();
   const jobId = 'job_sample';
@@ -89,13 +103,41 @@ async function madeUpData(db: Db, flow: Flow, type: EventType, now: Date): Promi
     case 'refresh.full.completed':
       return { jobId, submissionKind: 'scheduled', status: 'succeeded', ...times, tasks: [] };
     case 'unification.completed':
-      return { jobId, status: 'succeeded', sourceRecords: 1_000, unifiedProfiles: 800, matchedRecords: 200, ...times };
-    default:
-      return {};
+      return {
+        jobId,
+        status: 'succeeded',
+        sourceRecords: 1_000,
+        unifiedProfiles: 800,
+        matchedRecords: 200,
+        matchesPerRule: { 'rule 1': 200 },
+        ...times,
+        error: null,
+      };
+    case 'segment.membership.changed': {
+      const segmentId = typeof t.segmentId === 'string' ? t.segmentId : 'seg_sample';
+      const seg = await named(db, 'segments', flow.instanceId, segmentId);
+      const change = t.change === 'exited' ? 'exited' : 'entered';
+      const summary = {
+        segmentId,
+        segmentName: seg?.name ?? 'Sample segment',
+        owners: seg?.owners ?? [],
+        entered: change === 'entered' ? 1 : 0,
+        exited: change === 'exited' ? 1 : 0,
+        memberCount: 100,
+        evaluatedAt: at,
+        jobId,
+        changesLink: sources.changesLink(segmentId, jobId),
+        truncated: false,
+      };
+      if (t.perProfile !== true) return summary;
+      const profile = await sources.profile(segmentId);
+      const customerId = typeof profile?.CustomerId === 'string' ? profile.CustomerId : 'cus_sample';
+      return { ...summary, customerId, change, profile: profile ?? { CustomerId: customerId } };
+    }
   }
 }
 
-export async function sampleEvent(db: Db, flow: Flow, now: Date): Promise<SampleEvent> {
+export async function sampleEvent(db: Db, flow: Flow, now: Date, sources: SampleSources): Promise<SampleEvent> {
   const type = (triggers as Record<string, EventType | undefined>)[flow.trigger.type];
   if (type) {
     // The newest of the recent events of the trigger that fits its parameters (the same segment, measure, source).
@@ -132,7 +174,7 @@ export async function sampleEvent(db: Db, flow: Flow, now: Date): Promise<Sample
       instanceId: flow.instanceId,
       subscriptionId: flow.subscriptionId,
       sequence: 0,
-      data: type ? await madeUpData(db, flow, type, now) : {},
+      data: type ? await madeUpData(db, flow, type, now, sources) : {},
     },
   };
 }

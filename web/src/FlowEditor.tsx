@@ -1,10 +1,10 @@
 // The built-in flow editor: a name, one of the server's triggers (by its summary) with its parameters, and ordered
 // steps of the five step types with their fields. Text fields are Liquid templates over the event and earlier steps.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from './api.ts';
 import type { Flow, FlowStep } from './shapes.ts';
 import { cleanParams, TriggerParams, type Params } from './TriggerParams.tsx';
-import { useTriggers } from './triggers.ts';
+import { useTriggers, type TriggerMessage } from './triggers.ts';
 import { useAction } from './use-load.ts';
 import { ErrorBox, Field } from './widgets.tsx';
 
@@ -62,23 +62,46 @@ export const stepTypes: Record<string, { label: string; fields: StepField[] }> =
   },
 };
 
-const defaults: Record<string, Record<string, unknown>> = {
-  'teams.postMessage': {
-    title: 'Refresh of {{ event.data.dataSourceName }} failed',
-    text: '{{ event.data.error.message }}',
-  },
-  'slack.postMessage': { text: '{{ event.type }}: {{ event.data | json }}' },
-  'email.send': {
-    to: '{{ event.data.owners }}',
-    subject: '{{ event.data.segmentName }} crossed {{ event.data.threshold }}',
-    body: 'The segment now has {{ event.data.currentValue }} members (before: {{ event.data.previousValue }}).',
-  },
+/** Until the server's triggers are loaded: templates that render on any event. */
+const genericMessage: TriggerMessage = { subject: '{{ event.type }}', text: '{{ event.data | json }}', to: null };
+
+const sameMessage = (a: TriggerMessage, b: TriggerMessage): boolean =>
+  a.subject === b.subject && a.text === b.text && a.to === b.to;
+
+/** The fields of a message step filled from a trigger's message templates. */
+function messageFields(type: string, m: TriggerMessage): Record<string, unknown> {
+  switch (type) {
+    case 'teams.postMessage':
+      return { title: m.subject, text: m.text };
+    case 'slack.postMessage':
+      return { text: `${m.subject}\n${m.text}` };
+    case 'email.send':
+      return { to: m.to ?? '', subject: m.subject, body: m.text };
+    default:
+      return {};
+  }
+}
+
+const fixedDefaults: Record<string, Record<string, unknown>> = {
   'http.request': { method: 'POST', body: '{{ event | json }}' },
   'data.getItems': { entity: 'Customer', top: 10 },
 };
 
-export function newStep(type: string, index: number): FlowStep {
-  return { name: `${type.split('.')[0]}${index + 1}`, type, ...(defaults[type] ?? {}) };
+export function newStep(type: string, index: number, message: TriggerMessage = genericMessage): FlowStep {
+  return {
+    name: `${type.split('.')[0]}${index + 1}`,
+    type,
+    ...(fixedDefaults[type] ?? {}),
+    ...messageFields(type, message),
+  };
+}
+
+/** A step whose message fields are still one trigger's defaults gets another's; fields someone edited stay. */
+function retarget(step: FlowStep, from: TriggerMessage, to: TriggerMessage): FlowStep {
+  const next = messageFields(step.type, to);
+  const out = { ...step };
+  for (const [k, v] of Object.entries(messageFields(step.type, from))) if (step[k] === v) out[k] = next[k];
+  return out;
 }
 
 /** A new flow: with one step of `stepType`, on the trigger that fits it. */
@@ -105,6 +128,16 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
   const triggers = useTriggers();
   const trigger = triggers.find((t) => t.name === triggerType);
   const action = useAction();
+  // Message steps of a new flow start from the trigger's templates and follow a change of trigger (a saved flow's
+  // steps follow only a change made here), so that a default text never names a field the event does not have.
+  const loaded = trigger?.message;
+  const applied = useRef<TriggerMessage | null>(flow.id ? null : genericMessage);
+  useEffect(() => {
+    if (!loaded) return;
+    const from = applied.current;
+    applied.current = loaded;
+    if (from && !sameMessage(from, loaded)) setSteps((list) => list.map((s) => retarget(s, from, loaded)));
+  }, [loaded]);
 
   const setStep = (i: number, s: FlowStep) => setSteps(steps.map((x, j) => (j === i ? s : x)));
   const move = (i: number, by: number) => {
@@ -167,7 +200,7 @@ export function FlowEditor({ flow, onSaved }: { flow: Flow; onSaved: (f: Flow) =
       ))}
       <div className="row">
         {Object.keys(stepTypes).map((t) => (
-          <button key={t} type="button" onClick={() => setSteps([...steps, newStep(t, steps.length)])}>
+          <button key={t} type="button" onClick={() => setSteps([...steps, newStep(t, steps.length, loaded)])}>
             + {stepTypes[t]?.label ?? t}
           </button>
         ))}

@@ -16,12 +16,20 @@ export interface TriggerParam {
   default?: unknown;
 }
 
+/** Liquid templates a new message step starts with; `to`: the owners, for events that name them. */
+export interface TriggerMessage {
+  subject: string;
+  text: string;
+  to: string | null;
+}
+
 export interface TriggerInfo {
   name: string;
   eventType: string;
   summary: string;
   description?: string;
   parameters: TriggerParam[];
+  message?: TriggerMessage;
 }
 
 const fallbackParams: Record<string, string[]> = {

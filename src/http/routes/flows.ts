@@ -1,5 +1,6 @@
 // Built-in flows: CRUD, runs, re-run, a test run on a sample event; and the instance's SMTP settings for e-mail steps.
 import { z } from 'zod';
+import { getItem, readItemsPage, type ReadDeps } from '../../connector/items.ts';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { emailSettingsIn, emailSettingsView, putEmailSettings } from '../../flows/email-settings.ts';
@@ -8,10 +9,30 @@ import { flowIn, flowPatch } from '../../flows/model.ts';
 import { createFlow, patchFlow, removeFlow, requireFlow } from '../../flows/service.ts';
 import { sampleEvent } from '../../flows/sample-event.ts';
 import { initialSteps } from '../../flows/worker.ts';
+import { changesLinkOf } from '../../jobs/tasks/membership-changes.ts';
 import { accepted, created, list, noContent, ok, route } from '../route.ts';
 import { flowForViewer, seesCredentials } from '../viewer-redaction.ts';
 
 const base = '/v1/instances/{instanceId}/flows';
+
+/** A served profile for a made-up per-profile event: the first member of the segment, else the first customer; null
+ * while the instance has no published Customer. */
+async function sampleProfile(
+  deps: ReadDeps,
+  instanceId: string,
+  segmentId: string,
+): Promise<Record<string, unknown> | null> {
+  const first = async (entity: string, filter?: string) =>
+    (await readItemsPage(deps, instanceId, entity, { filter, top: '1' })).value[0];
+  try {
+    const member = await first('SegmentMembership', `SegmentId eq '${segmentId.replaceAll("'", "''")}'`);
+    if (typeof member?.CustomerId === 'string') return await getItem(deps, instanceId, 'Customer', member.CustomerId);
+    return (await first('Customer')) ?? null;
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NotFound') return null;
+    throw err;
+  }
+}
 
 const runView = ({ instanceId: _i, envelope, ...run }: RunRecord) => ({ ...run, event: envelope });
 
@@ -144,10 +165,13 @@ export const flowRoutes = [
     tags: ['Flows'],
     access: 'contributor',
     responses: { 200: { description: "The test run: each step's status, output and error, and the event used." } },
-    handler: async ({ services, params }) => {
+    handler: async ({ services, params, base: external }) => {
       const flow = await requireFlow(services.db, params.instanceId as string, params.flowId as string);
       const now = services.clock.now();
-      const sample = await sampleEvent(services.db, flow, now);
+      const sample = await sampleEvent(services.db, flow, now, {
+        changesLink: (segmentId, jobId) => changesLinkOf(external, flow.instanceId, segmentId, jobId),
+        profile: (segmentId) => sampleProfile(services, flow.instanceId, segmentId),
+      });
       const run = await services.flowWorker.test({
         id: newId('run'),
         instanceId: flow.instanceId,
