@@ -156,7 +156,7 @@ for (const engine of await engines()) {
       }
     });
 
-    test('references to unknown segments, measures, data sources and flows are 400; what others use is 409 to delete', async () => {
+    test('references to unknown segments, measures, data sources and flows are 400 (on save and on reads); what others use is 409 to delete', async () => {
       const s = await startTestServer({ engine });
       try {
         await workspace(s);
@@ -166,6 +166,10 @@ for (const engine of await engines()) {
         await expect400(s, 'POST', `${M}/segments`, { name: 'Self', query: "IsMemberOfSegment('Self')" }, 'self');
         const count = { aggregation: 'count', entity: 'Customer' };
         await expect400(s, 'POST', `${M}/measures`, { name: 'Ref', ...count, filter: nope }, 'measure filter');
+        const read = `${U}/data/Customer?$filter=${encodeURIComponent(`Email ne '' and ${nope}`)}`;
+        await expect400(s, 'GET', read, undefined, 'Get items naming an unknown segment');
+        const known = `${U}/data/Customer?$filter=${encodeURIComponent("IsMemberOfSegment('Everyone')")}`;
+        assert.equal((await ok(s, 'GET', known, undefined, 200)).value.length, 2, 'a known segment reads its members');
         const url = 'https://hooks.example.com/in';
         for (const [body, what] of [
           [{ url, eventTypes: ['segment.threshold.crossed'], segmentId: 'seg_nope', threshold: 1 }, 'segment'],
@@ -230,6 +234,26 @@ for (const engine of await engines()) {
         await ok(s, 'DELETE', `${U}/flows/${fl.id}`, undefined, 204);
         await ok(s, 'DELETE', `${M}/segments/${everyone.id}`, undefined, 204);
         await runAll(s, { mustSucceed: true });
+
+        // A data source a subscription or a flow triggers on.
+        const ds = (await ok(s, 'GET', `${M}/datasources`, undefined, 200)).value[0];
+        const dsSub = await ok(s, 'POST', `${U}/subscriptions`, {
+          url,
+          eventTypes: ['datasource.refresh.failed'],
+          dataSourceId: ds.id,
+        });
+        const dsFlow = await ok(
+          s,
+          'POST',
+          `${U}/flows`,
+          flow({ type: 'datasource-refresh-failed', dataSourceId: ds.id }),
+        );
+        const dsInUse = await s.call('DELETE', `${M}/datasources/${ds.id}`);
+        assert.equal(dsInUse.status, 409, JSON.stringify(dsInUse.body));
+        for (const id of [dsSub.id, dsFlow.id]) assert.match(dsInUse.body.error.message, new RegExp(id));
+        await ok(s, 'DELETE', `${U}/subscriptions/${dsSub.id}`, undefined, 204);
+        await ok(s, 'DELETE', `${U}/flows/${dsFlow.id}`, undefined, 204);
+        await ok(s, 'DELETE', `${M}/datasources/${ds.id}`, undefined, 204);
       } finally {
         await s.stop();
       }

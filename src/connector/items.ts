@@ -9,7 +9,7 @@ import type { DataStore, PublishedEntity, ServedSnapshot, SnapshotFollower } fro
 import { duckTypeOf, isStoredInKeyOrder, listEntities, quoteIdent, runPrepared } from '../datastore/index.ts';
 import type { ItemsPage, ItemsQueryInput } from '../datastore/odata/index.ts';
 import { compileItemsQuery, executeItemsQuery, toJsonRow } from '../datastore/odata/index.ts';
-import { relatedEntities } from '../insights/index.ts';
+import { checkSegmentReferences, relatedEntities } from '../insights/index.ts';
 import { definitionScope } from '../jobs/index.ts';
 import type { Db } from '../store/index.ts';
 import { liveState, withLiveData, type LiveState } from './entity-source.ts';
@@ -94,6 +94,9 @@ export async function readItemsPage(
   input: ItemsQueryInput,
   opts: { version?: number } = {},
 ): Promise<ItemsPage & { version: number }> {
+  // As on save: IsMemberOfSegment of a segment the instance does not have is a mistake (400), not an empty answer.
+  if (name === 'Customer' && input.filter?.includes('IsMemberOfSegment'))
+    await checkSegmentReferences(deps.db, instanceId, input.filter, { field: '$filter' });
   // any/all over the entities that reach customers, as in segment queries (only a navigation has a "/").
   const related =
     name === 'Customer' && input.filter?.includes('/')

@@ -56,3 +56,16 @@ export function errorInfo(err: unknown): { code: string; message: string } {
   if (err instanceof Error) return { code: 'Internal', message: err.message };
   return { code: 'Internal', message: String(err) };
 }
+
+const listed = (parts: string[]) => (parts.length > 5 ? [...parts.slice(0, 5), `${parts.length - 5} more`] : parts);
+
+/** Refuses (409) to delete or rename what others refer to, naming them. */
+export function refuseIfDependents(what: string, dependents: string[], action: string): void {
+  if (dependents.length === 0) return;
+  throw new AppError(
+    'Conflict',
+    `${what} is used by ${listed(dependents).join(', ')}; change or delete ${dependents.length > 1 ? 'them' : 'it'} ` +
+      `before you ${action} it`,
+    { dependents },
+  );
+}

@@ -163,6 +163,18 @@ export async function listSubscriptions(
   return opts.styles ? subs.filter((s) => opts.styles!.includes(s.style)) : subs;
 }
 
+/** Subscriptions and flows whose trigger names `id` as its `param` (what may not be deleted while they do). */
+export async function triggerDependents(
+  db: Db,
+  instanceId: string,
+  param: 'segmentId' | 'measureId' | 'dataSourceId',
+  id: string,
+): Promise<string[]> {
+  return (await listSubscriptions(db, instanceId))
+    .filter((s) => s.params[param] === id)
+    .map((s) => (s.style === 'flow' ? `flow ${s.url.replace(/^flow:/, '')}` : `subscription ${s.id}`));
+}
+
 export async function deleteSubscription(db: Db, instanceId: string, subId: string): Promise<boolean> {
   return (await db.run('DELETE FROM subscriptions WHERE instance_id = ? AND id = ?', [instanceId, subId])).changes > 0;
 }

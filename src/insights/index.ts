@@ -5,6 +5,7 @@ export * from './history.ts';
 export { getMeasure, getSegment, listMeasures, listSegments } from './insights.sql.ts';
 export * from './links.ts';
 export { checkMeasureDimension, dimensionText, dimensionValues } from './measure-dimension.ts';
+export { checkSegmentReferences } from './references.ts';
 export * from './membership.ts';
 export * from './segment-engine.ts';
 export * from './measure-engine.ts';

@@ -1,10 +1,10 @@
 // Measures: create, change, read (with the last value or values and history) and delete.
 import type { Clock } from '../core/clock.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, refuseIfDependents } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../store/index.ts';
 import { checkMeasure } from './check.ts';
-import { checkSegmentReferences, measureDependents, refuseIfDependents } from './references.ts';
+import { checkSegmentReferences, measureDependents } from './references.ts';
 import { historyOf } from './history.ts';
 import { deleteSubject, getMeasure, listMeasures, saveMeasure } from './insights.sql.ts';
 import type { InsightsScope } from './links.ts';

@@ -5,7 +5,7 @@
 import { AppError } from '../core/errors.ts';
 import type { Node } from '../datastore/odata/parser.ts';
 import { parseFilter } from '../datastore/odata/index.ts';
-import { listSubscriptions } from '../events/index.ts';
+import { triggerDependents } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import { listMeasures, listSegments } from './insights.sql.ts';
 import type { Measure, Segment } from './model.ts';
@@ -68,8 +68,6 @@ export async function checkSegmentReferences(
   }
 }
 
-const listed = (parts: string[]) => (parts.length > 5 ? [...parts.slice(0, 5), `${parts.length - 5} more`] : parts);
-
 /** What refers to a segment (by name in queries and filters, by id in triggers); empty when nothing does. */
 export async function segmentDependents(db: Db, segment: Segment): Promise<string[]> {
   const out: string[] = [];
@@ -87,24 +85,3 @@ export function measureDependents(db: Db, measure: Measure): Promise<string[]> {
   return triggerDependents(db, measure.instanceId, 'measureId', measure.id);
 }
 
-async function triggerDependents(
-  db: Db,
-  instanceId: string,
-  param: 'segmentId' | 'measureId',
-  id: string,
-): Promise<string[]> {
-  return (await listSubscriptions(db, instanceId))
-    .filter((s) => s.params[param] === id)
-    .map((s) => (s.style === 'flow' ? `flow ${s.url.replace(/^flow:/, '')}` : `subscription ${s.id}`));
-}
-
-/** Refuses (409) to delete or rename what others refer to, naming them. */
-export function refuseIfDependents(what: string, dependents: string[], action: string): void {
-  if (dependents.length === 0) return;
-  throw new AppError(
-    'Conflict',
-    `${what} is used by ${listed(dependents).join(', ')}; change or delete ${dependents.length > 1 ? 'them' : 'it'} ` +
-      `before you ${action} it`,
-    { dependents },
-  );
-}

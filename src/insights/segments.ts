@@ -1,6 +1,6 @@
 // Segments: create, change, read (with member count and history) and delete; the order a refresh evaluates them in.
 import type { Clock } from '../core/clock.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, refuseIfDependents } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../store/index.ts';
 import { checkSegmentQuery } from './check.ts';
@@ -8,7 +8,7 @@ import { historyOf } from './history.ts';
 import { deleteSubject, getSegment, listSegments, saveSegment } from './insights.sql.ts';
 import type { InsightsScope } from './links.ts';
 import type { HistoryPoint, Segment, SegmentIn, SegmentPatch } from './model.ts';
-import { checkSegmentReferences, referencedSegments, refuseIfDependents, segmentDependents } from './references.ts';
+import { checkSegmentReferences, referencedSegments, segmentDependents } from './references.ts';
 
 export interface SegmentOut {
   id: string;

@@ -5,8 +5,9 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AllowList } from '../core/address-policy.ts';
 import type { Clock } from '../core/clock.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, refuseIfDependents } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
+import { triggerDependents } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import {
   deleteDataSource,
@@ -169,7 +170,8 @@ export async function requireDataSource(db: Db, instanceId: string, id: string):
   return ds;
 }
 
-/** Deletes a data source, and its upload file when it has one (a file it reads by path stays). */
+/** Deletes a data source, and its upload file when it has one (a file it reads by path stays); refused (409) while a
+ * subscription or flow triggers on it. */
 export async function removeDataSource(
   db: Db,
   opts: { instanceId: string; id: string; importDir: string },
@@ -177,6 +179,8 @@ export async function removeDataSource(
   const ds = await requireDataSource(db, opts.instanceId, opts.id);
   if (ds.status === 'queued' || ds.status === 'running')
     throw new AppError('Conflict', 'the data source is being refreshed; cancel the job first');
+  const dependents = await triggerDependents(db, opts.instanceId, 'dataSourceId', ds.id);
+  refuseIfDependents(`data source "${ds.name}"`, dependents, 'delete');
   await deleteDataSource(db, opts.instanceId, opts.id);
   const upload = isFileKind(ds.kind) ? uploadLocation(opts.instanceId, ds.id, ds.kind) : undefined;
   if (upload && ds.location === upload)
