@@ -8,9 +8,28 @@ import { triggerNames } from '../src/events/index.ts';
 import { engines } from './support/engines.ts';
 import { runsOf } from './support/flows.ts';
 import { startReceiver } from './support/receiver.ts';
-import { ok, runAll, startTestServer } from './support/runtime.ts';
+import { ok, runAll, startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
+
+/** Two contacts (Ann in DE, Bob in NL) in a data source with an owner, mapped to FirstName and Country. */
+async function crmWorkspace(s: TestServer): Promise<{ id: string }> {
+  s.importFile('crm.csv', 'contact_id,first_name,country\nc1,Ann,DE\nc2,Bob,NL\n');
+  const ds = await ok(s, 'POST', `${U}/manage/datasources`, {
+    name: 'CRM',
+    kind: 'csv',
+    location: 'crm.csv',
+    entity: 'CrmContacts',
+    primaryKey: 'contact_id',
+    owners: ['owner@example.com'],
+  });
+  const map = [
+    { entity: 'CrmContacts', primaryKey: 'contact_id', attributes: { first_name: 'FirstName', country: 'Country' } },
+  ];
+  const match = { order: ['CrmContacts'], deduplicate: true, rules: [] };
+  await ok(s, 'PUT', `${U}/manage/unification`, { map, match, merge: { default: { policy: 'importance' } } }, 200);
+  return ds;
+}
 
 for (const engine of await engines()) {
   describe(`flow test runs and the trigger list (${engine})`, () => {
@@ -47,32 +66,7 @@ for (const engine of await engines()) {
       const receiver = await startReceiver();
       const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
       try {
-        s.importFile('crm.csv', 'contact_id,first_name,country\nc1,Ann,DE\nc2,Bob,NL\n');
-        const ds = await ok(s, 'POST', `${U}/manage/datasources`, {
-          name: 'CRM',
-          kind: 'csv',
-          location: 'crm.csv',
-          entity: 'CrmContacts',
-          primaryKey: 'contact_id',
-          owners: ['owner@example.com'],
-        });
-        await ok(
-          s,
-          'PUT',
-          `${U}/manage/unification`,
-          {
-            map: [
-              {
-                entity: 'CrmContacts',
-                primaryKey: 'contact_id',
-                attributes: { first_name: 'FirstName', country: 'Country' },
-              },
-            ],
-            match: { order: ['CrmContacts'], deduplicate: true, rules: [] },
-            merge: { default: { policy: 'importance' }, attributes: {} },
-          },
-          200,
-        );
+        const ds = await crmWorkspace(s);
         const seg = await ok(s, 'POST', `${U}/manage/segments`, { name: 'Germany', query: "Country eq 'DE'" });
         const msr = await ok(s, 'POST', `${U}/manage/measures`, {
           name: 'Profiles',
@@ -135,31 +129,7 @@ for (const engine of await engines()) {
     test('a made-up per-profile event carries a profile the instance serves, a member of the segment', async () => {
       const s = await startTestServer({ engine });
       try {
-        s.importFile('crm.csv', 'contact_id,first_name,country\nc1,Ann,DE\nc2,Bob,NL\n');
-        await ok(s, 'POST', `${U}/manage/datasources`, {
-          name: 'CRM',
-          kind: 'csv',
-          location: 'crm.csv',
-          entity: 'CrmContacts',
-          primaryKey: 'contact_id',
-        });
-        await ok(
-          s,
-          'PUT',
-          `${U}/manage/unification`,
-          {
-            map: [
-              {
-                entity: 'CrmContacts',
-                primaryKey: 'contact_id',
-                attributes: { first_name: 'FirstName', country: 'Country' },
-              },
-            ],
-            match: { order: ['CrmContacts'], deduplicate: true, rules: [] },
-            merge: { default: { policy: 'importance' }, attributes: {} },
-          },
-          200,
-        );
+        await crmWorkspace(s);
         const nl = await ok(s, 'POST', `${U}/manage/segments`, { name: 'Netherlands', query: "Country eq 'NL'" });
         const flow = await ok(s, 'POST', `${U}/flows`, {
           name: 'Welcome',
