@@ -84,4 +84,3 @@ export async function segmentDependents(db: Db, segment: Segment): Promise<strin
 export function measureDependents(db: Db, measure: Measure): Promise<string[]> {
   return triggerDependents(db, measure.instanceId, 'measureId', measure.id);
 }
-
