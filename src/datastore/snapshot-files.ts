@@ -12,9 +12,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from './engine.ts';
 import { backingPattern, logPartsRead, quoteIdent, sqlString, unquoteIdent } from './schema.ts';
 
-/** Rows per Parquet row group: a page of a few hundred rows reads one group. */
-const rowGroupSize = 10_000;
-
 interface Manifest {
   /** Physical table names (unquoted) and their files, relative to the version's folder. */
   parts: Array<{ table: string; file: string }>;
@@ -69,10 +66,11 @@ export async function exportVersion(
   }
 }
 
+// DuckDB's own row group size (122,880 rows): nodes load the files into their local DuckDB rather than read them
+// in place (ADR 0009), and small groups cost a wide table (SegmentMembership's flags) 2.5 times the CPU to write
+// and more to load (ADR 0095).
 const writeParquet = (conn: DuckDBConnection, table: string, file: string) =>
-  conn.run(
-    `COPY (SELECT * FROM ${quoteIdent(table)}) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE ${rowGroupSize})`,
-  );
+  conn.run(`COPY (SELECT * FROM ${quoteIdent(table)}) TO ${sqlString(file)} (FORMAT parquet)`);
 
 /** Loads a published version from the shared directory into the local DuckDB. */
 export async function loadVersion(

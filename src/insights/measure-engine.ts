@@ -1,7 +1,7 @@
 // Measures together: measures that aggregate the same entity by the same dimensions (business) or reach customers
 // the same way (customer) are computed by one query that scans the entity once, each aggregate over the rows of its
-// own filter (FILTER (WHERE …)). Every aggregate has a row count beside it, so that a group of dimension values no row
-// of a measure's filter reaches is left out of that measure, as its own query would leave it out; the answers are
+// own filter (FILTER (WHERE …)). Every filter has a row count, so that a group of dimension values no row of a
+// measure's filter reaches is left out of that measure, as its own query would leave it out; the answers are
 // those of businessMeasureSql and customerMeasureSql, measure by measure (the correctness test compares them).
 import { compileFilter } from '../datastore/odata/index.ts';
 import { quoteIdent } from '../datastore/schema.ts';
@@ -18,7 +18,7 @@ export interface MeasureItem {
   entity: ScopedEntity;
 }
 
-/** Where each item's answer is in a group's rows: its value column and its row-count column. */
+/** Where each item's answer is in a group's rows: its value column and the row-count column of its filter. */
 export interface GroupOutput {
   key: string;
   value: string;
@@ -42,19 +42,27 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string): T[][] {
   return [...groups.values()];
 }
 
-/** The aggregates of a group with their row counts, sharing one parameter list. */
+/** The aggregates of a group, sharing one parameter list, with one row count per distinct filter: measures of the
+ * same filter count the same rows, so each filter is compiled once and its count computed and stored once. */
 function aggregates(items: MeasureItem[], scope: InsightsScope) {
   const params: unknown[] = [];
   const outputs: GroupOutput[] = [];
-  const cols = items.map((item, i) => {
+  const filters = new Map<string, { where: string | undefined; rows: string }>();
+  const cols: string[] = [];
+  items.forEach((item, i) => {
     const attr = attributeOf(item.entity, item.def.attribute);
-    const where = item.def.filter
-      ? compileFilter(item.def.filter, item.entity, { ...filterOptions(scope), params }).sql
-      : undefined;
-    outputs.push({ key: item.key, value: `v${i}`, rows: `n${i}` });
-    const rows = where === undefined ? 'count(*)' : `count(*) FILTER (WHERE ${where})`;
-    const value = aggregateSql(item.def.aggregation, attr ? `t.${quoteIdent(attr.name)}` : null, where);
-    return `${value} AS "v${i}", ${rows} AS "n${i}"`;
+    let filter = filters.get(item.def.filter ?? '');
+    if (!filter) {
+      const where = item.def.filter
+        ? compileFilter(item.def.filter, item.entity, { ...filterOptions(scope), params }).sql
+        : undefined;
+      filter = { where, rows: `n${filters.size}` };
+      filters.set(item.def.filter ?? '', filter);
+      cols.push(`${where === undefined ? 'count(*)' : `count(*) FILTER (WHERE ${where})`} AS "${filter.rows}"`);
+    }
+    outputs.push({ key: item.key, value: `v${i}`, rows: filter.rows });
+    const value = aggregateSql(item.def.aggregation, attr ? `t.${quoteIdent(attr.name)}` : null, filter.where);
+    cols.push(`${value} AS "v${i}"`);
   });
   return { cols, params, outputs };
 }
@@ -111,4 +119,5 @@ export function customerGroups(
 
 /** SELECT of how many customers each output of a customer group reaches (rows with a row count above 0). */
 export const reachedCustomersSql = (group: CustomerGroup): string =>
-  `SELECT ${group.outputs.map((o) => `count_if("${o.rows}" > 0) AS "${o.rows}"`).join(', ')} FROM ${group.table}`;
+  `SELECT ${[...new Set(group.outputs.map((o) => o.rows))].map((n) => `count_if("${n}" > 0) AS "${n}"`).join(', ')} ` +
+  `FROM ${group.table}`;
