@@ -125,7 +125,11 @@ export async function createServices(
     executors: {
       ingestion: ingestionTask({ dataStore: local, ...sources, maxJsonDepth: config.jsonMaxDepth, snapshotsDir }),
       unification: unificationTask(),
-      segment: segmentTask({ retentionDays: config.changesRetentionDays, publicUrl: () => links.base }),
+      segment: segmentTask({
+        retentionDays: config.changesRetentionDays,
+        publicUrl: () => links.base,
+        snapshotsDir,
+      }),
       measure: measureTask(),
       publish: publishTask({ dataStore: local, snapshotsDir }),
     },

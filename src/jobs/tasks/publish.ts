@@ -3,17 +3,15 @@
 // history and threshold events. Readers switch from the previous snapshot to this one at once (other nodes load it
 // from the shared directory first); replaced tables are dropped after commit.
 import type { DataStore } from '../../datastore/index.ts';
-import { dropEntityVersion, exportVersion, publishEntities } from '../../datastore/index.ts';
+import { dropEntityVersion, publishEntities } from '../../datastore/index.ts';
 import type { TaskExecutor } from '../runner.ts';
+import { exportStaged } from './staged-files.ts';
 
 export function publishTask(deps: { dataStore: DataStore; snapshotsDir: string }): TaskExecutor {
   return {
     run: async (ctx) => {
       for (const step of ctx.staging.assembleSteps()) await step();
-      for (const e of ctx.staging.staged())
-        await ctx.data.write((conn) =>
-          exportVersion(conn, { snapshotsDir: deps.snapshotsDir, instanceId: ctx.instanceId, table: e.table }),
-        );
+      await exportStaged(ctx, deps.snapshotsDir);
       return { entities: ctx.staging.staged().map((e) => e.name) };
     },
     finish: async (tx, ctx, outcome) => {

@@ -24,6 +24,12 @@ import { noProfilesYet, publishEvaluation } from './evaluation.ts';
 import { evaluationScope } from './insights-scope.ts';
 import type { ChangesOptions } from './membership-changes.ts';
 import { noteSegmentEvaluated } from './membership-changes.ts';
+import { exportNow } from './staged-files.ts';
+
+export interface SegmentTaskOptions extends ChangesOptions {
+  /** Where published versions are written (datastore/snapshot-files.ts). */
+  snapshotsDir: string;
+}
 
 /** What the one scan gave each segment it evaluated: a member count, or the reason its query failed. */
 type SegmentResult = { memberCount: number } | { error: TaskError };
@@ -31,16 +37,16 @@ type SegmentResult = { memberCount: number } | { error: TaskError };
 const scans = new WeakMap<TaskContext['staging'], Promise<Map<string, SegmentResult>>>();
 
 /** Evaluates, once per job, every segment whose task is not skipped; stages SegmentMembership. */
-function evaluateSegments(ctx: TaskContext): Promise<Map<string, SegmentResult>> {
+function evaluateSegments(ctx: TaskContext, snapshotsDir: string): Promise<Map<string, SegmentResult>> {
   let scan = scans.get(ctx.staging);
   if (!scan) {
-    scan = scanSegments(ctx);
+    scan = scanSegments(ctx, snapshotsDir);
     scans.set(ctx.staging, scan);
   }
   return scan;
 }
 
-async function scanSegments(ctx: TaskContext): Promise<Map<string, SegmentResult>> {
+async function scanSegments(ctx: TaskContext, snapshotsDir: string): Promise<Map<string, SegmentResult>> {
   const scope = await evaluationScope(ctx);
   const customer = scope.customer;
   if (!customer) throw noProfilesYet();
@@ -64,6 +70,7 @@ async function scanSegments(ctx: TaskContext): Promise<Map<string, SegmentResult
   });
   const countOf = (ix: number) => Number(counts[`s${ix}`] ?? 0);
   ctx.staging.stage({ ...entity, rowCount: layout.segments.reduce((n, _, ix) => n + countOf(ix), 0) });
+  exportNow(ctx, snapshotsDir, entity.table);
   const results = new Map<string, SegmentResult>();
   layout.segments.forEach((s, ix) => {
     const invalid = scan.invalid.get(s.id);
@@ -76,12 +83,12 @@ async function scanSegments(ctx: TaskContext): Promise<Map<string, SegmentResult
   return results;
 }
 
-export function segmentTask(opts: ChangesOptions): TaskExecutor {
+export function segmentTask(opts: SegmentTaskOptions): TaskExecutor {
   return {
     run: async (ctx) => {
       const segment = await getSegment(ctx.db, ctx.instanceId, ctx.task.identifier ?? '');
       if (!segment) throw new TaskError('NotConfigured', 'the segment was deleted after the job was submitted');
-      const result = (await evaluateSegments(ctx)).get(segment.id);
+      const result = (await evaluateSegments(ctx, opts.snapshotsDir)).get(segment.id);
       if (!result) throw new TaskError('NotConfigured', 'the segment was created after the job was submitted');
       if ('error' in result) throw result.error;
       const memberCount = result.memberCount;
