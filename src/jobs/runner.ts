@@ -167,10 +167,18 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       isCanceled: input.isCanceled,
     };
     const startedAt = deps.clock.now().toISOString();
-    await deps.db.tx(async (tx) => {
-      await setTaskStatus(tx, input.task.id, { status: 'running', startedAt });
-      await executor.start?.(tx, ctx);
-    });
+    // A task whose executor adds nothing to its status changes (a segment, a measure) commits them lazily: a job has
+    // one such task per segment and measure, and a full sync of each cost more than some of the tasks. Losing them in
+    // a machine crash loses nothing else — the job was running and ends Interrupted — and the job's end, with its
+    // events, is a full commit that syncs them too (ADR 0035).
+    const flush = executor.start || executor.finish ? 'full' : 'lazy';
+    await deps.db.tx(
+      async (tx) => {
+        await setTaskStatus(tx, input.task.id, { status: 'running', startedAt });
+        await executor.start?.(tx, ctx);
+      },
+      { flush },
+    );
     let outcome: TaskOutcome;
     try {
       const stats = await executor.run(ctx);
@@ -197,17 +205,20 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           };
     }
     try {
-      await deps.db.tx(async (tx) => {
-        // The sweeper already ended this task (with its events) if this node lost its lease meanwhile.
-        if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
-        await setTaskStatus(tx, input.task.id, {
-          status: outcome.status,
-          finishedAt: outcome.finishedAt,
-          error: outcome.error,
-          stats: outcome.stats,
-        });
-        await executor.finish?.(tx, ctx, outcome);
-      });
+      await deps.db.tx(
+        async (tx) => {
+          // The sweeper already ended this task (with its events) if this node lost its lease meanwhile.
+          if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
+          await setTaskStatus(tx, input.task.id, {
+            status: outcome.status,
+            finishedAt: outcome.finishedAt,
+            error: outcome.error,
+            stats: outcome.stats,
+          });
+          await executor.finish?.(tx, ctx, outcome);
+        },
+        { flush },
+      );
     } catch (err) {
       const info = publicTaskError(err, ctx.log);
       ctx.log.error('finishing task failed', { ...info });
