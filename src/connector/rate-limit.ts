@@ -16,7 +16,8 @@ export interface RateDecision {
 }
 
 export interface RateLimiter {
-  hit(connectionId: string, limit: number, nowMs: number): Promise<RateDecision>;
+  /** The decision on a call; at once (no promise) when it needs no I/O, as with the in-memory log. */
+  hit(connectionId: string, limit: number, nowMs: number): RateDecision | Promise<RateDecision>;
 }
 
 const decide = (oldest: number | undefined, count: number, limit: number, nowMs: number, admitted: boolean) => {
@@ -33,7 +34,7 @@ interface CallLog {
 export function memoryRateLimiter(): RateLimiter {
   const logs = new Map<string, CallLog>();
   return {
-    hit: async (connectionId, limit, nowMs) => {
+    hit: (connectionId, limit, nowMs) => {
       let log = logs.get(connectionId);
       if (!log) logs.set(connectionId, (log = { times: [], head: 0 }));
       const { times } = log;

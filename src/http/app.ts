@@ -13,17 +13,19 @@ import { mountMetrics } from './metrics-endpoint.ts';
 import type { Services } from './services.ts';
 import { mountSignIn, sessionTokenOf } from './sign-in.ts';
 import { serveWebUi } from './static.ts';
+import { answer, answerHeader, finishAnswer, headerOf, startAnswer } from './wire.ts';
 
 const honoPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 
+const bearer = /^Bearer\s+(\S+)\s*$/i;
+
 function extractKey(c: Context): string | undefined {
-  const auth = c.req.header('authorization');
-  if (auth) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return m ? m[1] : undefined;
-  }
-  return c.req.header('api-key') ?? undefined;
+  const auth = headerOf(c, 'authorization');
+  if (auth) return bearer.exec(auth)?.[1];
+  return headerOf(c, 'api-key');
 }
+
+const requestIdPattern = /^[\w.-]{1,64}$/;
 
 interface NodeSocketEnv {
   incoming?: { socket?: { remoteAddress?: string; localAddress?: string; localPort?: number } };
@@ -66,19 +68,20 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
         path: c.req.path,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
-    return c.json(body, status as 400);
+    return answer(c, status, body);
   });
   app.notFound((c) =>
-    c.json({ error: { code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` } }, 404),
+    answer(c, 404, { error: { code: 'NotFound', message: `no route for ${c.req.method} ${c.req.path}` } }),
   );
 
-  app.use('*', async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : newId('req');
+  app.use('*', async (c: Context, next) => {
+    const incoming = headerOf(c, 'x-request-id');
+    const requestId = incoming && requestIdPattern.test(incoming) ? incoming : newId('req');
     c.set('requestId' as never, requestId as never);
-    c.header('x-request-id', requestId);
+    startAnswer(c, { 'x-request-id': requestId });
     const t0 = performance.now();
     await next();
+    finishAnswer(c, c.res);
     const ms = performance.now() - t0;
     const route = (c.get('route' as never) as string | undefined) ?? 'other';
     services.metrics.httpRequest(route, c.req.method, c.res.status, ms / 1000);
@@ -103,13 +106,15 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
     app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
       c.set('route' as never, r.path as never);
       const requestId = c.get('requestId' as never) as string;
-      const principal = await authenticate(services, r, c);
+      const principal = r.access === 'public' ? null : await authenticate(services, r, c);
       const params = c.req.param() as Record<string, string>;
       checkPathParams(params);
-      checkQueryValues(c.req.queries());
-      if (principal) await enforceScope(services, r, principal, params, knownInstances);
-      const query = parseQuery(r, c);
-      const body = await parseBody(services, r, c);
+      const queries = c.req.url.includes('?') ? c.req.queries() : {};
+      checkQueryValues(queries);
+      const lookup = principal ? enforceScope(services, r, principal, params, knownInstances) : undefined;
+      if (lookup) await lookup;
+      const query = parseQuery(r, queries);
+      const body = r.rawBody || !r.body ? undefined : await parseBody(services, r.body, c);
       // The external base and URL are worked out only for the handlers and replies that use them.
       let base: BaseUrl | undefined;
       let url: URL | undefined;
@@ -140,26 +145,27 @@ export function createApp(services: Services, routes: Route[], opts: { webDir?: 
 
 /** Sends a reply; a Location given as a path ("/v1/…") becomes absolute under the external base. */
 function send(c: Context, reply: Reply, base: () => BaseUrl): Response {
-  for (const [k, v] of Object.entries(reply.headers ?? {}))
-    c.header(k, k.toLowerCase() === 'location' && v.startsWith('/') ? `${base()}${v}` : v);
-  if (reply.status === 204 || reply.body === undefined) return c.body(null, reply.status as 204);
-  return c.json(reply.body as object, reply.status as 200);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) {
+    const name = k.toLowerCase();
+    answerHeader(c, name, name === 'location' && v.startsWith('/') ? `${base()}${v}` : v);
+  }
+  return answer(c, reply.status, reply.status === 204 ? undefined : reply.body);
 }
 
-async function authenticate(services: Services, r: Route, c: Context): Promise<Principal | null> {
-  if (r.access === 'public') return null;
+async function authenticate(services: Services, r: Route, c: Context): Promise<Principal> {
   const principal = await principalOf(services, r, c);
   const limit = principal.rateLimit ?? services.config.rateLimit;
-  const d = await services.rateLimiter.hit(principal.connectionId, limit, services.clock.now().getTime());
+  const hit = services.rateLimiter.hit(principal.connectionId, limit, services.clock.now().getTime());
+  const d = hit instanceof Promise ? await hit : hit;
   if (d.revoked) {
     services.principals.evict(principal.connectionId);
     throw new AppError('Unauthorized', 'the API key is not valid');
   }
-  c.header('RateLimit-Policy', `"default";q=${limit};w=60`);
-  c.header('RateLimit', `"default";r=${d.remaining};t=${d.resetSeconds}`);
+  answerHeader(c, 'ratelimit-policy', `"default";q=${limit};w=60`);
+  answerHeader(c, 'ratelimit', `"default";r=${d.remaining};t=${d.resetSeconds}`);
   if (!d.allowed) {
     services.metrics.rateLimited();
-    c.header('Retry-After', String(d.resetSeconds));
+    answerHeader(c, 'retry-after', String(d.resetSeconds));
     throw new AppError(
       'TooManyRequests',
       `rate limit of ${limit} calls per 60 seconds exceeded; retry in ${d.resetSeconds} s`,
@@ -175,15 +181,17 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 async function principalOf(services: Services, r: Route, c: Context): Promise<Principal> {
   const key = extractKey(c);
   if (key) {
-    const p = await services.principals.byKey(key);
+    const cached = services.principals.byKey(key);
+    const p = cached instanceof Promise ? await cached : cached;
     if (!p) throw new AppError('Unauthorized', 'the API key is not valid');
-    await services.lastUsed.touch(p.connectionId, services.clock.now());
+    const write = services.lastUsed.touch(p.connectionId, services.clock.now());
+    if (write) await write;
     return p;
   }
   const token = services.signIn ? sessionTokenOf(c) : undefined;
   const active = token ? await services.signIn?.resolve(token) : undefined;
   if (active) {
-    if (!safeMethods.has(c.req.method) && c.req.header('x-csrf-token') !== active.csrfToken)
+    if (!safeMethods.has(c.req.method) && headerOf(c, 'x-csrf-token') !== active.csrfToken)
       throw new AppError(
         'Forbidden',
         'a change made with a session cookie needs the X-CSRF-Token header given as csrfToken by GET /v1/me',
@@ -204,36 +212,44 @@ async function principalOf(services: Services, r: Route, c: Context): Promise<Pr
   return p;
 }
 
-async function enforceScope(
+/** Refuses a principal without the route's role in its instance; returns the look-up of an instance not yet known to
+ * exist when there is one to wait for. */
+function enforceScope(
   services: Services,
   r: Route,
   p: Principal,
   params: Record<string, string>,
   knownInstances: Set<string>,
-): Promise<void> {
+): Promise<void> | undefined {
   if (r.access === 'systemAdmin') {
     if (!p.systemAdmin) throw new AppError('Forbidden', 'only the system administrator may do this');
-    return;
+    return undefined;
   }
   const instanceId = params.instanceId;
-  if (instanceId === undefined || r.access === 'authenticated' || r.access === 'public') return;
+  if (instanceId === undefined || r.access === 'authenticated' || r.access === 'public') return undefined;
   const has = roleIn(p, instanceId);
   if (has === undefined) throw new AppError('NotFound', `instance ${instanceId} not found`);
-  if (!knownInstances.has(instanceId)) {
-    if (!(await getInstance(services.db, instanceId)))
-      throw new AppError('NotFound', `instance ${instanceId} not found`);
-    knownInstances.add(instanceId);
+  const access = r.access;
+  const allowed = () => {
+    if (!allows(p, instanceId, access))
+      throw new AppError(
+        'Forbidden',
+        `this needs the ${access} role; ${p.user ? 'you have' : 'the connection has'} ${has}`,
+      );
+  };
+  if (knownInstances.has(instanceId)) {
+    allowed();
+    return undefined;
   }
-  if (!allows(p, instanceId, r.access))
-    throw new AppError(
-      'Forbidden',
-      `this needs the ${r.access} role; ${p.user ? 'you have' : 'the connection has'} ${has}`,
-    );
+  return getInstance(services.db, instanceId).then((found) => {
+    if (!found) throw new AppError('NotFound', `instance ${instanceId} not found`);
+    knownInstances.add(instanceId);
+    allowed();
+  });
 }
 
-function parseQuery(r: Route, c: Context): unknown {
+function parseQuery(r: Route, raw: Record<string, string[]>): unknown {
   if (!r.query) return {};
-  const raw = c.req.queries();
   const flat: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v.length > 1) throw new AppError('BadRequest', `query parameter ${k} is given more than once`);
@@ -244,10 +260,9 @@ function parseQuery(r: Route, c: Context): unknown {
   return parsed.data;
 }
 
-async function parseBody(services: Services, r: Route, c: Context): Promise<unknown> {
-  if (r.rawBody || !r.body) return undefined;
-  const type = c.req.header('content-type') ?? '';
-  const length = Number(c.req.header('content-length') ?? '0');
+async function parseBody(services: Services, schema: NonNullable<Route['body']>, c: Context): Promise<unknown> {
+  const type = headerOf(c, 'content-type') ?? '';
+  const length = Number(headerOf(c, 'content-length') ?? '0');
   if (length > services.config.maxBodyBytes)
     throw new AppError('PayloadTooLarge', `the request body is larger than ${services.config.maxBodyBytes} bytes`);
   const text = await c.req.text();
@@ -264,7 +279,7 @@ async function parseBody(services: Services, r: Route, c: Context): Promise<unkn
     }
     checkJsonBody(json);
   }
-  const parsed = r.body.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw new AppError('ValidationFailed', zodMessage(parsed.error, 'body'));
   return parsed.data;
 }

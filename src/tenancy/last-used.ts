@@ -3,8 +3,9 @@
 import type { Db } from '../store/index.ts';
 
 export interface LastUsedRecorder {
-  /** Notes a use of the connection at `now`; writes it when this node has not written it within the interval. */
-  touch(connectionId: string, now: Date): Promise<void>;
+  /** Notes a use of the connection at `now`; returns the write when one is due (this node has not written it within
+   * the interval), so that the calls in between need no await. */
+  touch(connectionId: string, now: Date): Promise<void> | undefined;
 }
 
 /** Largest number of connections whose last write a node remembers; the oldest are forgotten first. */
@@ -14,14 +15,16 @@ export function lastUsedRecorder(db: Db, opts: { intervalMs?: number } = {}): La
   const intervalMs = opts.intervalMs ?? 60_000;
   const written = new Map<string, number>();
   return {
-    touch: async (connectionId, now) => {
+    touch: (connectionId, now) => {
       const at = now.getTime();
       const last = written.get(connectionId);
-      if (last !== undefined && at - last < intervalMs) return;
+      if (last !== undefined && at - last < intervalMs) return undefined;
       written.delete(connectionId);
       written.set(connectionId, at);
       if (written.size > remembered) written.delete(written.keys().next().value as string);
-      await db.run('UPDATE connections SET last_used_at = ? WHERE id = ?', [now.toISOString(), connectionId]);
+      return db
+        .run('UPDATE connections SET last_used_at = ? WHERE id = ?', [now.toISOString(), connectionId])
+        .then(() => undefined);
     },
   };
 }

@@ -14,8 +14,9 @@ import type { Principal } from './model.ts';
 import { principalByConnectionId, principalByKeyHash, revocationGeneration } from './tenancy.sql.ts';
 
 export interface PrincipalCache {
-  /** The principal of an API key, or undefined when the key names no connection that is not revoked. */
-  byKey(key: string): Promise<Principal | undefined>;
+  /** The principal of an API key, or undefined when the key names no connection that is not revoked; at once (no
+   * promise) when it is cached. */
+  byKey(key: string): Principal | Promise<Principal | undefined>;
   /** The principal of a connection that is not revoked (a signed page link acts as its connection). */
   byConnectionId(connectionId: string): Promise<Principal | undefined>;
   /** Forgets a connection (another node revoked it). */
@@ -44,14 +45,15 @@ export function createPrincipalCache(db: Db, opts: { serverKey: Buffer; maxEntri
   };
 
   return {
-    byKey: async (key) => {
+    byKey: (key) => {
       current();
       const hit = byKey.get(key);
       if (hit) return hit;
       const since = revocationGeneration();
-      const p = await principalByKeyHash(db, hashKey(opts.serverKey, key));
-      if (p) keep(byKey, key, p, since);
-      return p;
+      return principalByKeyHash(db, hashKey(opts.serverKey, key)).then((p) => {
+        if (p) keep(byKey, key, p, since);
+        return p;
+      });
     },
     byConnectionId: async (connectionId) => {
       current();
