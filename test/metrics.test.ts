@@ -1,7 +1,9 @@
 // GET /metrics: Prometheus text behind a bearer token (or the system administrator's key), parsed line by line; its
-// counters move when deliveries are sent, jobs end and calls are refused with 429. Request ids are echoed.
+// counters move when deliveries are sent, jobs end and calls are refused with 429. Request ids are echoed, and every
+// answer carries one.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { startReceiver } from './support/receiver.ts';
@@ -69,6 +71,38 @@ describe('metrics', () => {
       assert.equal((await fetch(`${s.url}/metrics`)).status, 401);
       const r = await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } });
       assert.equal(r.status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  test('every answer carries its request id, also one its handler built and an error; rate-limit headers too', async () => {
+    const s = await startTestServer();
+    try {
+      const id = (r: Response) => r.headers.get('x-request-id') ?? '';
+      const definition = await fetch(`${s.url}/v1/connector/swagger.json`, { headers: { 'x-request-id': 'def-1' } });
+      assert.equal(definition.status, 200);
+      assert.equal(id(definition), 'def-1');
+      const unknown = await fetch(`${s.url}/v1/nothing-here`);
+      assert.equal(unknown.status, 404);
+      assert.match(id(unknown), /^req_/);
+      const refused = await fetch(`${s.url}/v1/instances`, { headers: { authorization: 'Bearer not-a-key' } });
+      assert.equal(refused.status, 401);
+      assert.match(id(refused), /^req_/);
+      const read = await fetch(`${s.url}/v1/instances`, {
+        headers: { authorization: `Bearer ${adminKey}`, 'x-request-id': 'read-1' },
+      });
+      assert.equal(read.status, 200);
+      assert.equal(id(read), 'read-1');
+      assert.match(read.headers.get('ratelimit') ?? '', /^"default";r=\d+;t=\d+$/);
+      assert.match(read.headers.get('ratelimit-policy') ?? '', /^"default";q=\d+;w=60$/);
+      assert.equal(read.headers.get('content-type'), 'application/json');
+      // Two X-Request-Id fields read as one joined value, as the fetch API joins them: not a valid id, so a new one.
+      const twice = await new Promise<IncomingMessage>((resolve, reject) =>
+        httpGet(`${s.url}/v1/health`, { headers: { 'x-request-id': ['a', 'b'] } }, resolve).on('error', reject),
+      );
+      twice.resume();
+      assert.match(String(twice.headers['x-request-id']), /^req_/);
     } finally {
       await s.stop();
     }
