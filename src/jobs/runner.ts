@@ -24,6 +24,15 @@ export interface JobRunner {
   stop(): Promise<void>;
 }
 
+type TaskFields = Parameters<typeof setTaskStatus>[2];
+type SetStatus = (db: Db, taskId: string, fields: TaskFields) => Promise<void>;
+
+/** The job with one task's status changed as setTaskStatus changes the row (a field left out or null is kept). */
+function withTask(job: Job, taskId: string, fields: TaskFields): Job {
+  const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null));
+  return { ...job, tasks: job.tasks.map((t) => (t.id === taskId ? { ...t, ...set } : t)) };
+}
+
 /** Drops the tables a job staged but did not publish (its publish task failed, was skipped or canceled). */
 async function discardStaged(data: InstanceData, staged: PublishedEntity[], log: Logger): Promise<void> {
   for (const e of staged)
@@ -96,22 +105,29 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         onAssemble: (key, fn) => assemble.set(key, fn),
         assembleSteps: () => [...assemble.values()],
       };
+      // While the job runs, only this node changes its tasks (a cancel request is a flag on the job; the sweeper ends
+      // the job, which jobControl reports as lost): the job is read once and kept up to date here, not re-read with
+      // all its tasks before each of them (a job has a task per segment and measure).
       let job = (await getJob(deps.db, instanceId, jobId)) as Job;
+      const record: SetStatus = async (db, taskId, fields) => {
+        await setTaskStatus(db, taskId, fields);
+        job = withTask(job, taskId, fields);
+      };
       for (const task of job.tasks) {
-        job = (await getJob(deps.db, instanceId, jobId)) as Job;
-        if (lost || job.status !== 'running') break;
+        const control = await jobControl(deps.db, jobId, deps.nodeId);
+        if (lost || control.lost) break;
         const t = job.tasks.find((x) => x.id === task.id) as Task;
         if (t.status !== 'queued') continue;
-        canceled = canceled || job.cancelRequested;
+        canceled = canceled || control.cancelRequested;
         const now = deps.clock.now().toISOString();
         if (canceled) {
-          await setTaskStatus(deps.db, t.id, { status: 'canceled', finishedAt: now });
+          await record(deps.db, t.id, { status: 'canceled', finishedAt: now });
           continue;
         }
         const upstream = job.tasks.filter((x) => t.dependsOn.includes(x.id));
         const blocker = upstream.find((u) => !letsDependentsRun(u));
         if (blocker) {
-          await setTaskStatus(deps.db, t.id, {
+          await record(deps.db, t.id, {
             status: 'skipped',
             finishedAt: now,
             error: {
@@ -121,7 +137,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
           });
           continue;
         }
-        await runTask({ job, task: t, data, staging, isCanceled: () => canceled });
+        await runTask({ job, task: t, data, staging, record, isCanceled: () => canceled });
       }
       job = (await getJob(deps.db, instanceId, jobId)) as Job;
       if (!job.tasks.some((t) => t.operationType === 'publish' && t.status === 'succeeded'))
@@ -151,6 +167,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     task: Task;
     data: InstanceData;
     staging: Staging;
+    record: SetStatus;
     isCanceled: () => boolean;
   }): Promise<void> => {
     const executor = deps.executors[input.task.operationType];
@@ -174,7 +191,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
     const flush = executor.start || executor.finish ? 'full' : 'lazy';
     await deps.db.tx(
       async (tx) => {
-        await setTaskStatus(tx, input.task.id, { status: 'running', startedAt });
+        await input.record(tx, input.task.id, { status: 'running', startedAt });
         await executor.start?.(tx, ctx);
       },
       { flush },
@@ -209,7 +226,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
         async (tx) => {
           // The sweeper already ended this task (with its events) if this node lost its lease meanwhile.
           if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
-          await setTaskStatus(tx, input.task.id, {
+          await input.record(tx, input.task.id, {
             status: outcome.status,
             finishedAt: outcome.finishedAt,
             error: outcome.error,
@@ -225,7 +242,7 @@ export function createJobRunner(deps: JobRunnerDeps): JobRunner {
       await deps.db.tx(async (tx) => {
         if ((await jobControl(tx, input.job.id, deps.nodeId)).lost) return;
         const failed: TaskOutcome = { ...outcome, status: 'failed', error: info, stats: null };
-        await setTaskStatus(tx, input.task.id, { status: 'failed', finishedAt: outcome.finishedAt, error: info });
+        await input.record(tx, input.task.id, { status: 'failed', finishedAt: outcome.finishedAt, error: info });
         await executor.finish?.(tx, ctx, failed).catch(() => undefined);
       });
     }
