@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { historyOf, previousEvaluation, recordEvaluation } from '../src/insights/history.ts';
+import { historyLimit } from '../src/insights/model.ts';
 import { migrations } from '../src/store/migrate.ts';
 import { migrate, openPostgres, openSqlite, type Db } from '../src/store/index.ts';
 import { dropSchema, engines, freshSchema, postgresUrl, type Engine } from './support/engines.ts';
@@ -187,6 +189,37 @@ for (const engine of await engines()) {
         release();
         assert.equal(await first, 'first');
         assert.equal(await db.withLock('k', async () => 'third'), 'third');
+      } finally {
+        await done();
+      }
+    });
+
+    test('evaluation history keeps the last historyLimit evaluations of each subject, read by instance', async () => {
+      const { db, done } = await open(engine);
+      try {
+        await db.run("INSERT INTO instances (id, name, created_at) VALUES ('a', 'A', '2026-01-01T00:00:00Z')");
+        const at = (i: number) => new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString();
+        for (let i = 0; i < historyLimit + 5; i++)
+          for (const subjectId of ['seg_1', 'seg_2'])
+            await db.tx((tx) =>
+              recordEvaluation(tx, {
+                instanceId: 'a',
+                subjectId,
+                jobId: `job_${String(i).padStart(3, '0')}`,
+                evaluatedAt: at(i),
+                result: { memberCount: i },
+              }),
+            );
+        const history = await historyOf(db, 'a');
+        for (const subjectId of ['seg_1', 'seg_2']) {
+          const points = history.get(subjectId) ?? [];
+          assert.equal(points.length, historyLimit);
+          assert.equal(points[0]?.evaluatedAt, at(5), 'the oldest five are gone');
+          assert.equal(points.at(-1)?.memberCount, historyLimit + 4);
+        }
+        const rows = await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM evaluations');
+        assert.equal(Number(rows?.n), 2 * historyLimit, 'pruned in the store, not only when read');
+        assert.equal((await previousEvaluation(db, 'seg_1', 'job_104'))?.jobId, 'job_103');
       } finally {
         await done();
       }

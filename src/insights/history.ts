@@ -1,5 +1,6 @@
 // Evaluation history: one row per evaluated segment or measure per job (member count, or value / values), written
-// in the publish transaction. Recording the same job again replaces its row, so a retried job keeps one point.
+// in the publish transaction. Recording the same job again replaces its row, so a retried job keeps one point; a
+// subject keeps its last historyLimit evaluations.
 import type { Db } from '../store/index.ts';
 import { fromJson, toJson } from '../store/index.ts';
 import type { HistoryPoint } from './model.ts';
@@ -28,6 +29,13 @@ export async function recordEvaluation(
     `INSERT INTO evaluations (instance_id, subject_id, job_id, evaluated_at, result) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (subject_id, job_id) DO UPDATE SET evaluated_at = excluded.evaluated_at, result = excluded.result`,
     [e.instanceId, e.subjectId, e.jobId, e.evaluatedAt, toJson(e.result)],
+  );
+  // Only the last historyLimit evaluations are ever read (history, the previous value of a threshold).
+  await tx.run(
+    `DELETE FROM evaluations WHERE subject_id = ? AND (evaluated_at, job_id) < (
+       SELECT evaluated_at, job_id FROM evaluations WHERE subject_id = ?
+       ORDER BY evaluated_at DESC, job_id DESC LIMIT 1 OFFSET ?)`,
+    [e.subjectId, e.subjectId, historyLimit - 1],
   );
 }
 

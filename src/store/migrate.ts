@@ -16,6 +16,7 @@ import m0018 from './migrations/0018_audit.ts';
 import m0038 from './migrations/0038_members.ts';
 import m0053 from './migrations/0053_flow_run_claims.ts';
 import m0058 from './migrations/0058_sessions.ts';
+import m0115 from './migrations/0115_evaluations_by_instance.ts';
 
 export const migrations = [
   { version: 1, name: 'foundation', sql: m0001 },
@@ -33,6 +34,7 @@ export const migrations = [
   { version: 38, name: 'members', sql: m0038 },
   { version: 53, name: 'flow_run_claims', sql: m0053 },
   { version: 58, name: 'sessions', sql: m0058 },
+  { version: 115, name: 'evaluations_by_instance', sql: m0115 },
 ];
 
 export async function migrate(db: Db): Promise<number> {
