@@ -1,21 +1,22 @@
 // Control-store queries for webhook deliveries and their attempt log. Claims and completions are batched: one
-// statement claims many due rows (skipping rows other nodes hold on PostgreSQL), one transaction records many outcomes.
+// statement claims many due rows (skipping rows other nodes hold on PostgreSQL), one statement logs a batch's attempts
+// and one records its outcomes.
 import type { SweepScope } from '../cluster/index.ts';
 import { lostHolder } from '../cluster/index.ts';
-import { decryptText } from '../core/secrets.ts';
 import type { DeliveryFormat, EventEnvelope, EventType } from '../events/index.ts';
 import type { Db, SqlValue } from '../store/index.ts';
-import { fromJson, skipLocked } from '../store/index.ts';
+import { skipLocked } from '../store/index.ts';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
-/** A delivery as the worker needs it: the row plus the envelope it carries. */
+/** A delivery as the worker needs it. */
 export interface ClaimedDelivery {
   id: string;
-  instanceId: string;
   subscriptionId: string;
+  /** The webhook-id: the event's id. */
   eventId: string;
-  envelope: EventEnvelope;
+  /** The envelope's JSON as stored when the event was emitted (a standard body as it is sent). */
+  payload: string;
   attemptCount: number;
   roundAttempts: number;
   firstAttemptAt: string | null;
@@ -87,20 +88,28 @@ interface Row {
   created_at: string;
 }
 
+type ClaimRow = Pick<
+  Row,
+  | 'id'
+  | 'subscription_id'
+  | 'event_id'
+  | 'payload'
+  | 'attempt_count'
+  | 'round_attempts'
+  | 'first_attempt_at'
+  | 'lost_claim'
+>;
+
 export async function insertDelivery(db: Db, d: { id: string; envelope: EventEnvelope; now: string }): Promise<void> {
   await insertDeliveries(db, [d]);
 }
-
-/** Rows per multi-row INSERT: well under the bind-parameter limits of SQLite and PostgreSQL. */
-const insertBatch = 500;
 
 /** Inserts pending deliveries, due at once, a few hundred rows per statement. */
 export async function insertDeliveries(
   db: Db,
   rows: Array<{ id: string; envelope: EventEnvelope; now: string }>,
 ): Promise<void> {
-  for (let i = 0; i < rows.length; i += insertBatch) {
-    const batch = rows.slice(i, i + insertBatch);
+  for (const batch of chunked(rows)) {
     await db.run(
       `INSERT INTO deliveries (id, instance_id, subscription_id, event_id, event_type, sequence, payload, status,
          attempt_count, round_attempts, first_attempt_at, next_attempt_at, lease_until, created_at, updated_at)
@@ -121,21 +130,20 @@ export async function claimDeliveries(
 ): Promise<ClaimedDelivery[]> {
   const now = opts.now.toISOString();
   const lease = new Date(opts.now.getTime() + opts.leaseMs).toISOString();
-  const rows = await db.all<Row>(
+  const rows = await db.all<ClaimRow>(
     `UPDATE deliveries SET lease_until = ?, claimed_by = ?,
        lost_claim = CASE WHEN lease_until IS NULL THEN NULL ELSE COALESCE(claimed_by, 'unknown') END
      WHERE id IN (
        SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
          AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?${skipLocked(db)})
-     RETURNING *`,
+     RETURNING id, subscription_id, event_id, payload, attempt_count, round_attempts, first_attempt_at, lost_claim`,
     [lease, opts.nodeId, now, now, opts.limit],
   );
   return rows.map((r) => ({
     id: r.id,
-    instanceId: r.instance_id,
     subscriptionId: r.subscription_id,
     eventId: r.event_id,
-    envelope: fromJson<EventEnvelope>(r.payload),
+    payload: r.payload,
     attemptCount: Number(r.attempt_count),
     roundAttempts: Number(r.round_attempts),
     firstAttemptAt: r.first_attempt_at,
@@ -144,42 +152,77 @@ export async function claimDeliveries(
   }));
 }
 
-/** Records attempts and their outcomes in one transaction. An outcome whose lease was lost (expired and taken by
- * another worker) is dropped; its attempt is still logged, in place of the "outcome unknown" entry the taking-over
- * worker wrote for it. A taken-over delivery logs that unknown attempt first, then its own. */
+/** Records attempts and their outcomes in one transaction, a few statements per batch whatever its size. An outcome
+ * whose lease was lost (expired and taken by another worker) is dropped; its attempt is still logged, in place of the
+ * "outcome unknown" entry the taking-over worker wrote for it. A taken-over delivery logs that unknown attempt first,
+ * then its own. */
 export async function completeDeliveries(db: Db, done: Completion[]): Promise<void> {
   if (done.length === 0) return;
+  const unknown: SqlValue[][] = [];
+  // Keyed by (delivery, attempt): should one batch hold the same attempt twice, the later outcome wins, as it would
+  // one statement after the other (and PostgreSQL refuses to upsert a row twice in one statement).
+  const attempts = new Map<string, SqlValue[]>();
+  const outcomes: SqlValue[][] = [];
+  for (const c of done) {
+    const d = c.delivery;
+    let attempt = d.attemptCount + 1;
+    if (d.lostClaim !== null) {
+      unknown.push([
+        d.id,
+        attempt++,
+        c.at,
+        `outcome unknown: the claim of node ${d.lostClaim} expired (the node stopped or was too slow); ` +
+          'sent again with the same webhook-id',
+      ]);
+    }
+    attempts.set(`${d.id} ${attempt}`, [d.id, attempt, c.at, c.statusCode, c.latencyMs, c.error, c.response]);
+    outcomes.push([
+      d.id,
+      d.leaseUntil,
+      c.status,
+      attempt,
+      d.roundAttempts + 1,
+      d.firstAttemptAt ?? c.at,
+      c.nextAttemptAt,
+      c.at,
+    ]);
+  }
   await db.tx(async (tx) => {
-    for (const c of done) {
-      const d = c.delivery;
-      let attempt = d.attemptCount + 1;
-      if (d.lostClaim !== null) {
-        await tx.run(
-          `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
-           VALUES (?, ?, ?, NULL, 0, ?, '') ON CONFLICT DO NOTHING`,
-          [
-            d.id,
-            attempt++,
-            c.at,
-            `outcome unknown: the claim of node ${d.lostClaim} expired (the node stopped or was too slow); ` +
-              'sent again with the same webhook-id',
-          ],
-        );
-      }
+    for (const rows of chunked(unknown)) {
       await tx.run(
         `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at,
-           status_code = excluded.status_code, latency_ms = excluded.latency_ms, error = excluded.error,
-           response = excluded.response`,
-        [d.id, attempt, c.at, c.statusCode, c.latencyMs, c.error, c.response],
+         VALUES ${rows.map(() => "(?, ?, ?, NULL, 0, ?, '')").join(', ')} ON CONFLICT DO NOTHING`,
+        rows.flat(),
       );
+    }
+    for (const rows of chunked([...attempts.values()])) {
       await tx.run(
-        `UPDATE deliveries SET status = ?, attempt_count = ?, round_attempts = ?, first_attempt_at = ?,
-           next_attempt_at = ?, lease_until = NULL, lost_claim = NULL, updated_at = ? WHERE id = ? AND lease_until = ?`,
-        [c.status, attempt, d.roundAttempts + 1, d.firstAttemptAt ?? c.at, c.nextAttemptAt, c.at, d.id, d.leaseUntil],
+        `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
+         VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
+         ON CONFLICT (delivery_id, attempt) DO UPDATE SET at = excluded.at, status_code = excluded.status_code,
+           latency_ms = excluded.latency_ms, error = excluded.error, response = excluded.response`,
+        rows.flat(),
+      );
+    }
+    // VALUES columns are column1, column2 … in both engines; the casts type PostgreSQL's parameters.
+    for (const rows of chunked(outcomes)) {
+      await tx.run(
+        `UPDATE deliveries SET status = v.column3, attempt_count = v.column4, round_attempts = v.column5,
+           first_attempt_at = v.column6, next_attempt_at = v.column7, lease_until = NULL, lost_claim = NULL,
+           updated_at = v.column8
+         FROM (VALUES ${rows.map(() => '(?, ?, ?, CAST(? AS INTEGER), CAST(? AS INTEGER), ?, ?, ?)').join(', ')}) AS v
+         WHERE deliveries.id = v.column1 AND deliveries.lease_until = v.column2`,
+        rows.flat(),
       );
     }
   });
+}
+
+/** Rows of a batch, 500 per statement: well under the bind-parameter limits of SQLite and PostgreSQL. */
+function chunked<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += 500) out.push(rows.slice(i, i + 500));
+  return out;
 }
 
 /** Ends deliveries without an attempt (their subscription is disabled). */
@@ -209,11 +252,11 @@ export async function expireLostClaims(db: Db, scope: SweepScope): Promise<numbe
 }
 
 /** Where and how the deliveries of these subscriptions go, read afresh per claim (so a rotation, a change of URL or
- * a disable applies to the next attempt). */
+ * a disable applies to the next attempt); `decrypt` opens the stored secrets. */
 export async function deliveryTargets(
   db: Db,
   subscriptionIds: string[],
-  secretKey: Buffer,
+  decrypt: (sealed: string) => string,
 ): Promise<Map<string, DeliveryTarget>> {
   const rows = await db.all<{
     id: string;
@@ -235,8 +278,8 @@ export async function deliveryTargets(
         url: r.url,
         format: r.format,
         enabled: Number(r.enabled) === 1,
-        secret: decryptText(secretKey, r.secret),
-        previousSecret: r.previous_secret === null ? null : decryptText(secretKey, r.previous_secret),
+        secret: decrypt(r.secret),
+        previousSecret: r.previous_secret === null ? null : decrypt(r.previous_secret),
         previousSecretUntil: r.previous_secret_until,
       },
     ]),
@@ -362,7 +405,7 @@ export async function getDeliveryDetail(
   db: Db,
   subscriptionId: string,
   deliveryId: string,
-  render: (envelope: EventEnvelope) => string,
+  render: (payload: string) => string,
 ): Promise<(DeliveryView & { request: { body: string; bytes: number; truncated: boolean } }) | undefined> {
   const r = await db.get<Row>('SELECT * FROM deliveries WHERE id = ? AND subscription_id = ?', [
     deliveryId,
@@ -373,7 +416,7 @@ export async function getDeliveryDetail(
     'SELECT at, status_code, latency_ms, error, response FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt',
     [r.id],
   );
-  const body = Buffer.from(render(fromJson<EventEnvelope>(r.payload)));
+  const body = Buffer.from(render(r.payload));
   return {
     ...deliveryView(
       r,

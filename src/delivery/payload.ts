@@ -46,19 +46,23 @@ export const signingSecrets = (k: SigningKeys, now: Date): string[] =>
     ? [k.secret, k.previousSecret]
     : [k.secret];
 
+/** The body of a delivery from its stored envelope JSON: a standard body is that JSON as stored (serialized once,
+ * when the event was emitted); a CloudEvents body is built from it. */
+export const deliveryBody = (payload: string, format: DeliveryFormat): string =>
+  format === 'cloudevents' ? JSON.stringify(cloudEvent(JSON.parse(payload) as EventEnvelope)) : payload;
+
 export function renderDelivery(
-  envelope: EventEnvelope,
+  delivery: { eventId: string; payload: string },
   opts: { format: DeliveryFormat; keys: SigningKeys; now: Date },
 ): { body: string; headers: Record<string, string> } {
-  const cloud = opts.format === 'cloudevents';
-  const body = JSON.stringify(cloud ? cloudEvent(envelope) : envelope);
+  const body = deliveryBody(delivery.payload, opts.format);
   const headers = webhookHeaders({
-    id: envelope.id,
+    id: delivery.eventId,
     timestamp: Math.floor(opts.now.getTime() / 1000),
     body,
     secrets: signingSecrets(opts.keys, opts.now),
   });
-  if (cloud) headers['content-type'] = 'application/cloudevents+json';
+  if (opts.format === 'cloudevents') headers['content-type'] = 'application/cloudevents+json';
   headers['user-agent'] = 'Insightflow-Webhooks/1';
   return { body, headers };
 }

@@ -7,6 +7,7 @@
 import type { Clock } from '../core/clock.ts';
 import { errorInfo } from '../core/errors.ts';
 import type { Logger } from '../core/log.ts';
+import { memoDecrypt } from '../core/secrets.ts';
 import { disableSubscription } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
 import type { ClaimedDelivery, Completion, DeliveryTarget } from './deliveries.sql.ts';
@@ -55,6 +56,7 @@ export interface DeliveryWorker {
 export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
   const concurrency = deps.concurrency ?? 64;
   const random = deps.random ?? Math.random;
+  const decrypt = memoDecrypt(deps.secretKey);
   const sending = new Set<Promise<void>>();
   let completions: Completion[] = [];
   let abandoned: ClaimedDelivery[] = [];
@@ -70,7 +72,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
       return;
     }
     const started = deps.clock.now();
-    const { body, headers } = renderDelivery(d.envelope, { format: target.format, keys: target, now: started });
+    const { body, headers } = renderDelivery(d, { format: target.format, keys: target, now: started });
     const result = await deps.send({
       method: 'POST',
       url: target.url,
@@ -140,7 +142,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps): DeliveryWorker {
           });
           const targets =
             batch.length > 0
-              ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], deps.secretKey)
+              ? await deliveryTargets(tx, [...new Set(batch.map((d) => d.subscriptionId))], decrypt)
               : new Map<string, DeliveryTarget>();
           return { batch, targets };
           // Claims and outcomes only: losing them to a power failure sends those deliveries again (at-least-once), so

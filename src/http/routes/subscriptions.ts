@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.ts';
 import { triggers, type TriggerName } from '../../events/index.ts';
 import { bodyViewLimit, getDeliveryDetail, listDeliveries } from '../../delivery/deliveries.sql.ts';
-import { cloudEvent } from '../../delivery/payload.ts';
+import { deliveryBody } from '../../delivery/payload.ts';
 import {
   paramsOf,
   subscriptionView,
@@ -199,8 +199,8 @@ export const subscriptionRoutes = [
     responses: { 200: { description: 'The delivery with bodies.' } },
     handler: async ({ services, params }) => {
       const sub = await requireWebhook(services.db, params.instanceId as string, params.subscriptionId as string);
-      const d = await getDeliveryDetail(services.db, sub.id, params.deliveryId as string, (envelope) =>
-        JSON.stringify(sub.format === 'cloudevents' ? cloudEvent(envelope) : envelope),
+      const d = await getDeliveryDetail(services.db, sub.id, params.deliveryId as string, (payload) =>
+        deliveryBody(payload, sub.format),
       );
       if (!d) throw new AppError('NotFound', `delivery ${params.deliveryId} not found`);
       return ok(d);
