@@ -5,6 +5,7 @@
 // commits its change and its audit row together, whatever service handles it calls.
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { ambient, joinedTx } from './ambient.ts';
 import type { Db, SqlValue, TxOptions } from './db.ts';
 
@@ -19,6 +20,7 @@ export function openSqlite(file: string): Db {
   db.exec(
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
   );
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(db, file);
   const cache = new Map<string, StatementSync>();
   const prepare = (sql: string): StatementSync => {
     let st = cache.get(sql);
@@ -104,9 +106,37 @@ export function openSqlite(file: string): Db {
     },
     close: async () => {
       await lock;
+      await checkpointer?.stop();
       db.close();
     },
   });
   const inner = direct(true);
   return direct(false);
+}
+
+/** Log pages after which the writing connection checkpoints by itself: only when the checkpoint thread falls far
+ * behind or has stopped (SQLite's default is 1,000, checkpointed after every commit that reaches it). */
+const backstopPages = 10_000;
+
+/** Moves the write-ahead log's checkpoints off the event loop, to a thread of their own (checkpoint-thread.ts). */
+function startCheckpointer(db: DatabaseSync, file: string): { stop(): Promise<void> } {
+  db.exec(`PRAGMA wal_autocheckpoint = ${backstopPages}`);
+  const thread = new Worker(new URL('./checkpoint-thread.ts', import.meta.url), {
+    workerData: { file, intervalMs: 100 },
+  });
+  thread.unref();
+  let running = true;
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  // A thread that failed (its connection could not open, or a checkpoint failed) leaves checkpoints to the writer.
+  thread.once('error', () => {
+    if (running) db.exec('PRAGMA wal_autocheckpoint = 1000');
+  });
+  return {
+    stop: async () => {
+      running = false;
+      thread.ref();
+      thread.postMessage('stop');
+      await exited;
+    },
+  };
 }
