@@ -4,7 +4,7 @@
 // response times are bounded; at most 4 KiB of a response is kept. Network failures are results, never throws.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { AllowList } from '../core/address-policy.ts';
 import { classifyAddress, isAddressAllowed } from '../core/address-policy.ts';
 
@@ -97,8 +97,79 @@ function failureOf(err: unknown): Failure {
   return { code: 'ConnectionFailed', message };
 }
 
+/** Where a request goes, as undici's dispatcher takes it. */
+interface Target {
+  origin: string;
+  path: string;
+}
+
+/** A target URL as sent, or why it is not sent: not http(s), carrying credentials, or naming a refused address. */
+function judgeTarget(raw: string, allow: AllowList): Target | Failure {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { code: 'InvalidUrl', message: `"${raw.slice(0, 200)}" is not a URL` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { code: 'InvalidUrl', message: `only http and https URLs are sent, not ${url.protocol}` };
+  }
+  if (url.username || url.password) return { code: 'InvalidUrl', message: 'the URL carries credentials' };
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (isIP(host) && !isAddressAllowed(host, allow)) {
+    return { code: 'TargetRefused', message: `${host} is ${classifyAddress(host)}, which targets may not reach` };
+  }
+  return { origin: url.origin, path: `${url.pathname}${url.search}` };
+}
+
+/** The first 4 KiB of a response body (UTF-8), and the error that ended it early, if any. A longer body is read on and
+ * dropped up to 64 KiB, so that the connection can be reused; past that the body is destroyed (its connection closes).
+ * Events rather than an async iterator: this runs for every delivery. */
+function readHead(body: Dispatcher.ResponseData['body']): Promise<{ text: string; error: unknown }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    let read = 0;
+    let ended = false;
+    const finish = (error: unknown) => {
+      if (ended) return;
+      ended = true;
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), error });
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (kept < maxBody) {
+        const part = chunk.subarray(0, maxBody - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+      read += chunk.length;
+      if (read > maxDrain) {
+        finish(null);
+        body.destroy();
+      }
+    });
+    body.once('end', () => finish(null));
+    body.once('error', (err) => finish(err));
+    body.once('close', () => {
+      if (!ended) finish(Object.assign(new Error('the response body ended early'), { code: 'ECONNRESET' }));
+    });
+  });
+}
+
 export function createHttpSender(opts: HttpSenderOptions): HttpSender {
   const lookup = guardedLookup(opts.allowList);
+  // The verdict on each target URL, kept: parsing the URL and an address in it costs microseconds a request, and a
+  // worker sends to the same few URLs again and again. Names are checked each time they resolve (guardedLookup).
+  const checked = new Map<string, Target | Failure>();
+  const checkTarget = (raw: string): Target | Failure => {
+    let verdict = checked.get(raw);
+    if (verdict === undefined) {
+      verdict = judgeTarget(raw, opts.allowList);
+      if (checked.size >= 1000) checked.delete(checked.keys().next().value as string);
+      checked.set(raw, verdict);
+    }
+    return verdict;
+  };
   // undici fixes the connect timeout per agent, so each distinct connectTimeoutMs gets its own pool.
   const agents = new Map<number, Agent>();
   const agentFor = (connectMs: number): Agent => {
@@ -121,23 +192,8 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
       latencyMs: Math.round((performance.now() - t0) * 100) / 100,
     });
     const fail = (error: Failure) => done({ statusCode: null, headers: {}, body: '', error });
-    let url: URL;
-    try {
-      url = new URL(req.url);
-    } catch {
-      return fail({ code: 'InvalidUrl', message: `"${req.url.slice(0, 200)}" is not a URL` });
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return fail({ code: 'InvalidUrl', message: `only http and https URLs are sent, not ${url.protocol}` });
-    }
-    if (url.username || url.password) return fail({ code: 'InvalidUrl', message: 'the URL carries credentials' });
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) && !isAddressAllowed(host, opts.allowList)) {
-      return fail({
-        code: 'TargetRefused',
-        message: `${host} is ${classifyAddress(host)}, which targets may not reach`,
-      });
-    }
+    const target = checkTarget(req.url);
+    if ('code' in target) return fail(target);
     const connectMs = req.connectTimeoutMs ?? defaultConnectMs;
     const responseMs = req.responseTimeoutMs ?? defaultResponseMs;
     const deadline = new AbortController();
@@ -146,8 +202,9 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
     try {
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(url, {
-          dispatcher: agentFor(connectMs),
+        res = await agentFor(connectMs).request({
+          origin: target.origin,
+          path: target.path,
           method: req.method,
           headers: req.headers,
           ...(req.body !== undefined ? { body: req.body } : {}),
@@ -163,27 +220,14 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
       }
       const redirect = res.statusCode >= 300 && res.statusCode < 400;
-      const chunks: Buffer[] = [];
-      let error: Failure | null = redirect
+      const body = await readHead(res.body);
+      // A redirect is the failure to report; else a body that failed (the answer arrived, so a 2xx still counts).
+      const error: Failure | null = redirect
         ? { code: 'Redirect', message: `redirect to ${headers.location ?? '(no location)'} not followed` }
-        : null;
-      try {
-        let kept = 0;
-        let read = 0;
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          if (kept < maxBody) {
-            const part = chunk.subarray(0, maxBody - kept);
-            chunks.push(part);
-            kept += part.length;
-          }
-          read += chunk.length;
-          if (read > maxDrain) break;
-        }
-      } catch (err) {
-        // The answer arrived; only its body failed. Keep the status so a 2xx still counts.
-        error ??= failureOf(err);
-      }
-      return done({ statusCode: res.statusCode, headers, body: Buffer.concat(chunks).toString('utf8'), error });
+        : body.error === null
+          ? null
+          : failureOf(body.error);
+      return done({ statusCode: res.statusCode, headers, body: body.text, error });
     } finally {
       clearTimeout(timer);
     }
