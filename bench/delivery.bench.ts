@@ -28,11 +28,19 @@ const data = {
   error: null,
 };
 
-/** A loopback receiver that answers 200 at once and resolves waiters when a count of requests has arrived. */
+/** A loopback receiver that answers 200 at once, counts the webhook-ids it has seen more than once, and resolves
+ * waiters when a count of requests has arrived. */
 async function receiver() {
   let count = 0;
+  const ids = new Set<string>();
+  let repeated = 0;
   let waiter: { n: number; resolve: (t: number) => void } | null = null;
   const server = createServer((req, res) => {
+    const id = req.headers['webhook-id'];
+    if (typeof id === 'string') {
+      if (ids.has(id)) repeated++;
+      else ids.add(id);
+    }
     req.resume();
     req.on('end', () => {
       count++;
@@ -49,6 +57,8 @@ async function receiver() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     count: () => count,
+    /** Distinct webhook-ids received, and requests that repeated one. */
+    ids: () => ({ distinct: ids.size, repeated }),
     /** Resolves with the arrival time of the n-th request. */
     arrival: (n: number) =>
       new Promise<number>((resolve) => {
@@ -104,6 +114,7 @@ const bench: Bench = async ({ dir, scale, log }) => {
 
     log(`throughput: ${total.toLocaleString('en')} events emitted in transactions of 100`);
     const before = rx.count();
+    const ids0 = rx.ids();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const done = rx.arrival(before + total);
@@ -112,6 +123,9 @@ const bench: Bench = async ({ dir, scale, log }) => {
     const deliveredMs = (await done) - t0;
     const cpu = process.cpuUsage(cpu0);
     await rt.services.deliveryWorker.drain();
+    const ids1 = rx.ids();
+    const lost = total - (ids1.distinct - ids0.distinct);
+    const twice = ids1.repeated - ids0.repeated;
 
     log('baseline: undici posting the same body to the same receiver');
     const body = JSON.stringify({
@@ -170,12 +184,16 @@ const bench: Bench = async ({ dir, scale, log }) => {
           ['deliveries/s', Math.round(rate), Math.round(baseRate)],
           ['CPU per delivery (the process: emitting, worker, receiver)', perDelivery(cpu), perDelivery(bcpu)],
           ['emitting took', ms(emittedMs, 0), '—'],
+          ['deliveries/s as a share of the baseline', `${Math.round((100 * rate) / baseRate)} %`, '100 %'],
+          ['events lost', lost, '—'],
+          ['events delivered twice', twice, '—'],
         ],
         targets: [
           { name: 'p50 ≤ 5 ms', ok: lat.p50 <= 5, value: ms(lat.p50) },
           { name: 'p99 ≤ 50 ms', ok: lat.p99 <= 50, value: ms(lat.p99) },
           { name: '≥ 2,000 signed deliveries/s', ok: rate >= 2000, value: `${Math.round(rate)}/s` },
           { name: 'goal: ≥ 5,000 signed deliveries/s', ok: rate >= 5000, value: `${Math.round(rate)}/s` },
+          { name: 'no event lost or delivered twice', ok: lost === 0 && twice === 0, value: String(lost + twice) },
         ],
       },
     ];
