@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { systemClock } from '../src/core/clock.ts';
 import { silentLogger } from '../src/core/log.ts';
-import { claimDeliveries } from '../src/delivery/deliveries.sql.ts';
+import type { ClaimedDelivery, Completion } from '../src/delivery/deliveries.sql.ts';
+import { claimDeliveries, completeDeliveries } from '../src/delivery/deliveries.sql.ts';
 import { createDeliveryWorker } from '../src/delivery/worker.ts';
 import { engines } from './support/engines.ts';
 import { startReceiver } from './support/receiver.ts';
@@ -79,6 +80,66 @@ for (const engine of await engines()) {
       } finally {
         await Promise.all(others.map((w) => w.stop()));
         await rx.close();
+        await s.stop();
+      }
+    });
+
+    test('outcomes of a delivery claimed three times, recorded in one batch, log each attempt once', async () => {
+      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      try {
+        const { db } = s.runtime.services;
+        await s.runtime.services.deliveryWorker.stop();
+        const r = await s.call('POST', `${U}/subscriptions`, {
+          body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['unification.completed'] },
+        });
+        assert.equal(r.status, 201);
+        await emit(s, 1);
+        // Each claim takes the delivery over once the previous lease (1 s) has expired: B and C log "outcome unknown"
+        // for attempt 1 and both send attempt 2.
+        const t0 = Date.now();
+        const claim = async (node: string, at: number) =>
+          (await claimDeliveries(db, { now: new Date(t0 + at), leaseMs: 1000, limit: 10, nodeId: node }))[0]!;
+        const a = await claim('node_a', 0);
+        const b = await claim('node_b', 2000);
+        const c = await claim('node_c', 4000);
+        assert.deepEqual([b.lostClaim, c.lostClaim], ['node_a', 'node_b']);
+        const outcome = (d: ClaimedDelivery, statusCode: number, at: number): Completion => ({
+          delivery: d,
+          at: new Date(t0 + at).toISOString(),
+          statusCode,
+          latencyMs: 1,
+          error: statusCode === 200 ? null : `HTTP ${statusCode}`,
+          response: `from ${d.lostClaim ?? 'first'}`,
+          status: statusCode === 200 ? 'succeeded' : 'pending',
+          nextAttemptAt: statusCode === 200 ? null : new Date(t0 + at + 1000).toISOString(),
+        });
+        await completeDeliveries(db, [outcome(a, 503, 100), outcome(b, 502, 2100), outcome(c, 200, 4100)]);
+
+        const attempts = await db.all<{ attempt: number; status_code: number | null; response: string }>(
+          'SELECT attempt, status_code, response FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt',
+          [a.id],
+        );
+        assert.deepEqual(
+          attempts.map((x) => [Number(x.attempt), x.status_code === null ? null : Number(x.status_code), x.response]),
+          [
+            [1, 503, 'from first'],
+            [2, 200, 'from node_b'],
+          ],
+          "the first claim's outcome replaces the unknown entry; the last outcome of attempt 2 wins",
+        );
+        const row = await db.get<{ status: string; attempt_count: number; lease_until: string | null }>(
+          'SELECT status, attempt_count, lease_until FROM deliveries WHERE id = ?',
+          [a.id],
+        );
+        assert.deepEqual(
+          { ...row, attempt_count: Number(row!.attempt_count) },
+          {
+            status: 'succeeded',
+            attempt_count: 2,
+            lease_until: null,
+          },
+        );
+      } finally {
         await s.stop();
       }
     });
