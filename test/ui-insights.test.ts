@@ -553,7 +553,8 @@ describe('web UI insight pages in Chromium', { skip: skip ?? false }, () => {
     assert.equal(new URL(page.url()).pathname, `/customers/${encodeURIComponent(ann.CustomerId)}`);
     const card = page.getByRole('region', { name: 'Profile card' });
     await card.getByRole('heading', { name: `Profile ${String(ann.CustomerId)}` }).waitFor();
-    const props = card.locator('dl.props').first().locator('> div');
+    // The attributes' own list: the card's other lists (measures) may load first.
+    const props = card.locator('dl[aria-label="Profile attributes"] > div');
     await props.first().waitFor();
     assert.deepEqual(
       await props.evaluateAll((els) =>

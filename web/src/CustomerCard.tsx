@@ -39,7 +39,7 @@ export function CustomerCard({ id }: { id: string }) {
       {profile.data ? (
         <div className="card">
           <h2>Profile</h2>
-          <dl className="props">
+          <dl className="props" aria-label="Profile attributes">
             {attributesOf(profile.data).map(([k, v]) => (
               <div key={k}>
                 <dt>{k}</dt>
