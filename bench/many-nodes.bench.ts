@@ -24,6 +24,16 @@ const adminKey = 'bench-admin-key-0123456789abcdef';
 const pgUrl = process.env.INSIGHTFLOW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const U = '/v1/instances/default';
 
+/** CPU time of the machine (all cores, every process) so far: idle and total, in ms. */
+const cpuTimes = () =>
+  os.cpus().reduce(
+    (a, c) => ({
+      idle: a.idle + c.times.idle,
+      total: a.total + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle,
+    }),
+    { idle: 0, total: 0 },
+  );
+
 const time = async (fn: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
   await fn();
@@ -176,14 +186,18 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
           });
       });
       const t0 = performance.now();
+      const c0 = cpuTimes();
       await until(() => received >= before + total);
-      return (total / (performance.now() - t0)) * 1000;
+      const c1 = cpuTimes();
+      // How busy the machine was: with its cores saturated, more nodes cannot deliver more.
+      const busy = 1 - (c1.idle - c0.idle) / Math.max(1, c1.total - c0.total);
+      return { rate: (total / (performance.now() - t0)) * 1000, busy };
     };
     log(`deliveries: ${total} events with 1 node`);
-    const one = await deliver();
+    const { rate: one, busy: oneBusy } = await deliver();
     await Promise.all([nodes[1]!.start(), nodes[2]!.start()]);
     log(`deliveries: ${total} events with 3 nodes`);
-    const three = await deliver();
+    const { rate: three, busy: threeBusy } = await deliver();
 
     const rows = Math.round(1_000_000 * scale);
     log(`refresh of ${rows.toLocaleString('en')} rows, then the first page on another node`);
@@ -252,6 +266,8 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
       rows: [
         ['deliveries/s, 1 node', Math.round(one)],
         ['deliveries/s, 3 nodes', Math.round(three)],
+        ['machine CPU busy while 1 node delivers', `${Math.round(oneBusy * 100)} %`],
+        ['machine CPU busy while 3 nodes deliver', `${Math.round(threeBusy * 100)} %`],
         ['job end → served by a node that got no request (background)', ms(servedInBackground, 0)],
         ['first page on another node after the refresh', ms(first, 0)],
         ['next page on that node', ms(second, 1)],
