@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { sqlString } from '../datastore/schema.ts';
 import { generateCustomers } from '../unify/synthetic/customers.ts';
 
 const out = path.join(import.meta.dirname, 'data');
@@ -13,9 +14,8 @@ mkdirSync(out, { recursive: true });
 const data = generateCustomers({ dir: tmp, records: 6000, seed: 2026 });
 const db = await DuckDBInstance.create(':memory:');
 const c = await db.connect();
-const q = (f: string) => `'${f.replaceAll("'", "''")}'`;
-const read = (f: string) => `read_csv(${q(f)}, header=true, all_varchar=true)`;
-const target = (name: string) => q(path.join(out, name));
+const read = (f: string) => `read_csv(${sqlString(f)}, header=true, all_varchar=true)`;
+const target = (name: string) => sqlString(path.join(out, name));
 const pick = (list: string[], expr: string) =>
   `[${list.map((s) => `'${s}'`).join(', ')}][CAST(1 + (${expr}) % ${list.length} AS BIGINT)]`;
 

@@ -101,3 +101,6 @@ export function tokenize(input: string): Token[] {
   tokens.push({ kind: 'end', text: '', pos: input.length + 1 });
   return tokens;
 }
+
+/** `s` as an OData string literal, quotes doubled: the text the lexer reads back as `s`. */
+export const odataString = (s: string): string => `'${s.replaceAll("'", "''")}'`;

@@ -4,7 +4,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import buildQueryExport from 'odata-query';
 import { AppError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../schema.ts';
-import { compileFilter, compileItemsQuery, executeItemsQuery, maxTop, parseFilter } from './index.ts';
+import { compileFilter, compileItemsQuery, executeItemsQuery, maxTop, odataString, parseFilter } from './index.ts';
 
 // odata-query's types describe its CommonJS build; the ESM build Node loads exports the function as default.
 const buildQuery = buildQueryExport as unknown as (q: { filter: object }) => string;
@@ -172,6 +172,13 @@ describe('$filter', () => {
     const long = `name eq '${'x'.repeat(16_000)}'`;
     assert.equal(compileFilter(long, entity).params[0], 'x'.repeat(16_000));
     assert.ok(parseFilter(`${'('.repeat(100)}id eq 1${')'.repeat(100)}`));
+  });
+
+  test('odataString writes a literal the lexer reads back as the same text', () => {
+    for (const text of ["O'Brien", "''", '', "a'b'c", 'plain']) {
+      const node = parseFilter(`name eq ${odataString(text)}`);
+      assert.equal(node.k === 'cmp' && node.right.k === 'lit' ? node.right.value : undefined, text);
+    }
   });
 
   test('a real client: queries built with odata-query', async () => {

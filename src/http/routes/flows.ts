@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { getItem, readItemsPage, type ReadDeps } from '../../connector/items.ts';
 import { AppError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { odataString } from '../../datastore/odata/index.ts';
 import { emailSettingsIn, emailSettingsView, putEmailSettings } from '../../flows/email-settings.ts';
 import { getRun, insertRun, listFlows, listRuns, type RunRecord } from '../../flows/flows.sql.ts';
 import { flowIn, flowPatch } from '../../flows/model.ts';
@@ -25,7 +26,7 @@ async function sampleProfile(
   const first = async (entity: string, filter?: string) =>
     (await readItemsPage(deps, instanceId, entity, { filter, top: '1' })).value[0];
   try {
-    const member = await first('SegmentMembership', `SegmentId eq '${segmentId.replaceAll("'", "''")}'`);
+    const member = await first('SegmentMembership', `SegmentId eq ${odataString(segmentId)}`);
     if (typeof member?.CustomerId === 'string') return await getItem(deps, instanceId, 'Customer', member.CustomerId);
     return (await first('Customer')) ?? null;
   } catch (err) {

@@ -16,7 +16,7 @@ import {
   retireFiles,
   unquoteIdent,
 } from '../../datastore/index.ts';
-import { toJsonRow } from '../../datastore/odata/index.ts';
+import { odataString, toJsonRow } from '../../datastore/odata/index.ts';
 import type { ChangedProfile } from '../../events/index.ts';
 import { profilesWanted, subscriptionsFor } from '../../events/index.ts';
 import type { EvaluatedSegment, MembershipSide } from '../../insights/index.ts';
@@ -68,12 +68,10 @@ async function evaluatedBefore(db: Db, instanceId: string, jobId: string, ids: s
   return new Set(rows.map((r) => r.subject_id));
 }
 
-export const changesLinkOf = (base: string, instanceId: string, segmentId: string, jobId: string): string => {
-  const q = (s: string) => `'${s.replaceAll("'", "''")}'`;
-  return linkTo(base, `/v1/instances/${encodeURIComponent(instanceId)}/data/${changesEntity}`, {
-    $filter: `SegmentId eq ${q(segmentId)} and JobId eq ${q(jobId)}`,
+export const changesLinkOf = (base: string, instanceId: string, segmentId: string, jobId: string): string =>
+  linkTo(base, `/v1/instances/${encodeURIComponent(instanceId)}/data/${changesEntity}`, {
+    $filter: `SegmentId eq ${odataString(segmentId)} and JobId eq ${odataString(jobId)}`,
   });
-};
 
 /** The parts of the published version that the next one keeps, the tables whose rows its part takes in, and the
  * parts that leave (past retention, or merged): files to remove once no node reads the versions that had them. */

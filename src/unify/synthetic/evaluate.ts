@@ -2,12 +2,10 @@
 // precision, recall and F1 over all pairs of records that share a profile (predicted) or a person (true).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { describeTable } from '../../datastore/engine.ts';
-import { quoteIdent } from '../../datastore/schema.ts';
+import { quoteIdent, sqlString } from '../../datastore/schema.ts';
 import type { SourceTable } from '../index.ts';
 import { syntheticEntities } from './customers.ts';
 import type { SyntheticData } from './customers.ts';
-
-const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 export interface PairwiseScores {
   precision: number;
@@ -44,14 +42,14 @@ export async function loadSynthetic(
   const sources: Record<string, SourceTable> = {};
   for (const entity of syntheticEntities) {
     const table = quoteIdent(`${entity}_${suffix}`);
-    await conn.run(`CREATE TABLE ${table} AS SELECT * FROM read_csv(${literal(data.files[entity])}, header = true)`);
+    await conn.run(`CREATE TABLE ${table} AS SELECT * FROM read_csv(${sqlString(data.files[entity])}, header = true)`);
     sources[entity] = {
       table,
       schema: { name: entity, kind: 'source', attributes: await describeTable(conn, table), key: [] },
     };
   }
   await conn.run(
-    `CREATE TABLE ${quoteIdent(`truth_${suffix}`)} AS SELECT * FROM read_csv(${literal(data.truthFile)}, header = true)`,
+    `CREATE TABLE ${quoteIdent(`truth_${suffix}`)} AS SELECT * FROM read_csv(${sqlString(data.truthFile)}, header = true)`,
   );
   return sources;
 }
