@@ -7,11 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   ensureBuilt,
-  tableCells,
-  launchBrowser,
   missingBrowser,
   nav,
-  signIn,
+  signedInAt1024,
+  tableCells,
   type BrowserSession,
 } from './support/browser.ts';
 import { ok, startTestServer, type TestServer } from './support/runtime.ts';
@@ -37,10 +36,8 @@ describe('export destinations and connections in Chromium', { skip: skip ?? fals
     });
     // The connection is used once, so that it has a last use.
     assert.equal((await server.call('GET', `${U}/jobs`, { key: zapier.key })).status, 200);
-    session = await launchBrowser();
+    session = await signedInAt1024(server.url);
     page = session.page;
-    await page.setViewportSize({ width: 1024, height: 768 });
-    await signIn(page, server.url);
   });
 
   after(async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { ensureBuilt, launchBrowser, missingBrowser, nav, signIn, type BrowserSession } from './support/browser.ts';
+import { ensureBuilt, missingBrowser, nav, signedInAt1024, type BrowserSession } from './support/browser.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { ok, startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -70,10 +70,8 @@ describe('delivery log in Chromium', { skip: skip ?? false }, () => {
     const job = await ok(server, 'POST', `${U}/jobs`, { operationType: 'ingestion' }, 202);
     await server.waitForJob('default', job.id);
     await receiver.waitFor(3);
-    session = await launchBrowser();
+    session = await signedInAt1024(server.url);
     page = session.page;
-    await page.setViewportSize({ width: 1024, height: 768 });
-    await signIn(page, server.url);
   });
 
   after(async () => {

@@ -6,14 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import {
-  ensureBuilt,
-  launchBrowser,
-  missingBrowser,
-  nav as navOf,
-  signIn,
-  type BrowserSession,
-} from './support/browser.ts';
+import { ensureBuilt, missingBrowser, nav as navOf, signedInAt1024, type BrowserSession } from './support/browser.ts';
 import { horizontalOverflow, runAxe, smallText } from './support/page-checks.ts';
 import { startReceiver, type Receiver } from './support/receiver.ts';
 import { adminKey, ok, runAll, startTestServer, type TestServer } from './support/runtime.ts';
@@ -137,10 +130,8 @@ describe('web UI pages and items by URL in Chromium', { skip: skip ?? false }, (
       { url: `/deliveries?subscription=${sub.id}`, heading: `Delivery log: ${receiver.url}/hook`, nav: 'Deliveries' },
       { url: `/deliveries/events/${event.id}`, heading: `Event ${event.id}`, nav: 'Deliveries' },
     ];
-    session = await launchBrowser();
+    session = await signedInAt1024(server.url);
     page = session.page;
-    await page.setViewportSize({ width: 1024, height: 768 });
-    await signIn(page, server.url);
   });
 
   after(async () => {

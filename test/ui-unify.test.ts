@@ -9,11 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   ensureBuilt,
-  tableCells,
-  launchBrowser,
   missingBrowser,
   nav,
-  signIn,
+  signedInAt1024,
+  tableCells,
   type BrowserSession,
 } from './support/browser.ts';
 import { ok, startTestServer, type TestServer } from './support/runtime.ts';
@@ -61,10 +60,8 @@ describe('unification editor in Chromium', { skip: skip ?? false }, () => {
     });
     const ingestion = await ok(server, 'POST', `${U}/jobs`, { operationType: 'ingestion' }, 202);
     assert.equal((await server.waitForJob('default', ingestion.id)).status, 'succeeded');
-    session = await launchBrowser();
+    session = await signedInAt1024(server.url);
     page = session.page;
-    await page.setViewportSize({ width: 1024, height: 768 });
-    await signIn(page, server.url);
   });
 
   after(async () => {

@@ -104,13 +104,13 @@ export async function launchBrowser(): Promise<BrowserSession> {
   }
 }
 
-/** A link of the main navigation, by its label. */
 /** Cell texts of a table's body rows. */
 export const tableCells = (table: Locator): Promise<string[][]> =>
   table
     .locator('tbody tr')
     .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.innerText.trim())));
 
+/** A link of the main navigation, by its label. */
 export const nav = (page: Page, label: string): Locator =>
   page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label });
 
@@ -120,6 +120,20 @@ export async function signIn(page: Page, serverUrl: string, key = adminKey): Pro
   await page.locator('input[name="key"]').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await nav(page, 'Data sources').waitFor();
+}
+
+/** A browser at the smallest size the UI must fit (1024×768), signed in at the server's UI as the system
+ * administrator. */
+export async function signedInAt1024(serverUrl: string): Promise<BrowserSession> {
+  const session = await launchBrowser();
+  try {
+    await session.page.setViewportSize({ width: 1024, height: 768 });
+    await signIn(session.page, serverUrl);
+    return session;
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
 }
 
 if (import.meta.main) buildIfStale();
