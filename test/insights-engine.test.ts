@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { loadConfig } from '../src/config/index.ts';
 import { silentLogger } from '../src/core/log.ts';
+import { seededRandom } from '../src/core/random.ts';
 import { compileFilter } from '../src/datastore/odata/index.ts';
 import { describeTable, getEntity, publishEntities, sqlString } from '../src/datastore/index.ts';
 import type { PublishedEntity } from '../src/datastore/index.ts';
@@ -32,15 +33,9 @@ import { aggregate, where } from './support/odata-oracle.ts';
 
 const instance = 'default';
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
+/** A seeded generator, so a failure can be replayed. */
 function random(seed: number) {
-  let a = seed;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T;
   return { next, pick };
 }

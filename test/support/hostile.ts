@@ -2,17 +2,7 @@
 // failure is reproduced by its seed, and makers of odd strings, JSON bodies, path ids, OData queries and data source
 // files of every kind. Everything is bounded in size (the largest body is just over the 1 MiB limit).
 
-/** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/core/random.ts';
 
 export interface Rand {
   next: () => number;
@@ -22,7 +12,7 @@ export interface Rand {
 }
 
 export function rand(seed: number): Rand {
-  const next = seeded(seed);
+  const next = seededRandom(seed);
   return {
     next,
     int: (n) => Math.floor(next() * n),

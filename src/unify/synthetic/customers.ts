@@ -6,6 +6,7 @@
 // dates, duplicates inside one source; and hard negatives: household members sharing a last name and a landline.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { seededRandom } from '../../core/random.ts';
 import type { UnificationConfigIn } from '../config.ts';
 import { nicknames, nicknamesByName } from '../nicknames.ts';
 import { names } from './names.ts';
@@ -33,18 +34,6 @@ export interface SyntheticData {
   truth: Record<SyntheticEntity, Int32Array>;
   persons: number;
   records: number;
-}
-
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Person {
@@ -86,7 +75,7 @@ function csvWriter(file: string, header: string[]) {
 
 /** Generates the three sources and the truth into `opts.dir`. */
 export function generateCustomers(opts: GenerateOptions): SyntheticData {
-  const rnd = prng(opts.seed ?? 1);
+  const rnd = seededRandom(opts.seed ?? 1);
   const chance = (p: number) => rnd() < p;
   const int = (n: number) => Math.floor(rnd() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
