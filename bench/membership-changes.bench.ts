@@ -20,7 +20,7 @@ import {
 import { maxProfilesLimit } from '../src/events/index.ts';
 import { startRuntime } from '../src/http/runtime.ts';
 import { compileFilter } from '../src/datastore/odata/index.ts';
-import { changesPartSql, filterOptions } from '../src/insights/index.ts';
+import { changesPartSql, filterOptions, flagPlaces } from '../src/insights/index.ts';
 import { definitionScope, getJob, submitJob } from '../src/jobs/index.ts';
 import type { Bench } from './lib.ts';
 import { ms } from './lib.ts';
@@ -163,6 +163,17 @@ const bench: Bench = async ({ dir, scale, log }) => {
 
     log('baseline: the segment SQL and the diff alone on DuckDB');
     const scope = await definitionScope(db, instance);
+    // A flags table and where its columns hold each segment's flag.
+    const flagsOf = async (conn: DuckDBConnection, table: string) => {
+      const columns = await conn.runAndReadAll(
+        'SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?',
+        [table.replaceAll('"', '')],
+      );
+      const places = flagPlaces(
+        columns.getRows().map(([name, type]) => ({ name: name as string, type: type as string })),
+      );
+      return { table, places };
+    };
     const direct = await data.write(async (conn) => {
       const f = compileFilter(query, scope.customer!, filterOptions(scope));
       const t0 = performance.now();
@@ -174,8 +185,8 @@ const bench: Bench = async ({ dir, scale, log }) => {
       const diff = changesPartSql({
         part: '"bench_changes"',
         jobId: 'job_bench',
-        previous: { view: 'bench_previous', flags: 'bench_previous_flags' },
-        next: { view: after!.table, flags: backingName(after!.table, 'flags') },
+        previous: { view: 'bench_previous', flags: await flagsOf(conn, 'bench_previous_flags') },
+        next: { view: after!.table, flags: await flagsOf(conn, backingName(after!.table, 'flags')) },
         segments: [{ id: segment.id as string, name: 'Half', evaluatedAt: new Date().toISOString() }],
         merge: [],
         retainFrom: new Date(0),

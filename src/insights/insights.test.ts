@@ -9,7 +9,14 @@ import type { MeasureDefinition } from './model.ts';
 import { referencedSegments } from './references.ts';
 import { evaluationOrder } from './segments.ts';
 import { businessMeasureSql, customerMeasureSql, customerMeasuresTableSql, customerValuesTableSql } from './sql.ts';
-import { membershipLayout, membershipViewSql, memberCountsSql } from './membership.ts';
+import {
+  flagPlaces,
+  layoutPlaces,
+  membershipLayout,
+  membershipViewSql,
+  memberCountsSql,
+  packedFlagsSql,
+} from './membership.ts';
 import { segmentScanSql } from './segment-engine.ts';
 
 const customer: ScopedEntity = {
@@ -161,6 +168,49 @@ test('the evaluation SQL gives members, values per dimension and customer column
       { CustomerId: 'k2', Orders: 1n, AvgAmount: 20 },
       { CustomerId: 'k3', Orders: 0n, AvgAmount: null },
     ]);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+});
+
+test('flags of 130 segments pack into three UBIGINT columns, read back bit by bit', async () => {
+  const db = await DuckDBInstance.create(':memory:');
+  const conn = await db.connect();
+  try {
+    // Segment i holds customer n when (n + i) % 3 = 0; ids sort in index order.
+    const segments = Array.from({ length: 130 }, (_, i) => ({
+      id: `seg_${String(i).padStart(3, '0')}`,
+      name: `S${i}`,
+    }));
+    const layout = membershipLayout('"m__v1"', [...segments].reverse());
+    const flags = packedFlagsSql(layout, (ix) => `((t.n + ${ix}) % 3 = 0)`);
+    await conn.run(
+      `CREATE TABLE ${layout.flags} AS SELECT 'k' || t.n AS "CustomerId", ${flags.join(', ')} FROM range(3) t(n)`,
+    );
+    await conn.run(membershipViewSql(layout));
+    const columns = (
+      await conn.runAndReadAll("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'm__v1__flags'")
+    ).getRowObjectsJS();
+    assert.deepEqual(
+      columns.map((c) => c.data_type),
+      ['VARCHAR', 'UBIGINT', 'UBIGINT', 'UBIGINT'],
+    );
+    const places = flagPlaces(columns.map((c) => ({ name: c.column_name as string, type: c.data_type as string })));
+    assert.deepEqual(
+      segments.map((s) => places.get(s.id)),
+      layoutPlaces(layout),
+    );
+    const members = (await conn.runAndReadAll(`SELECT "SegmentId", "CustomerId" FROM ${layout.view} ORDER BY 1, 2`))
+      .getRows()
+      .map(([s, c]) => `${String(s)} ${String(c)}`);
+    const expected = segments.flatMap((s, i) => [0, 1, 2].filter((n) => (n + i) % 3 === 0).map((n) => `${s.id} k${n}`));
+    assert.deepEqual(members, expected);
+    const counts = (await conn.runAndReadAll(memberCountsSql(layout) ?? '')).getRowObjectsJS()[0] ?? {};
+    assert.deepEqual(
+      segments.map((_, i) => Number(counts[`s${i}`])),
+      segments.map(() => 1),
+    );
   } finally {
     conn.closeSync();
     db.closeSync();

@@ -8,7 +8,8 @@
 // version would read more than `maxChangesParts` parts, the job merges them into its own part.
 import type { EntitySchema } from '../datastore/schema.ts';
 import { logPartsRead, quoteIdent, sqlString } from '../datastore/schema.ts';
-import { flagColumn } from './membership.ts';
+import type { FlagPlace } from './membership.ts';
+import { anyFlagSql } from './membership.ts';
 import type { CompiledSql } from './sql.ts';
 
 export const changesEntity = 'SegmentMembershipChanges';
@@ -54,11 +55,11 @@ const columns = '"SegmentId", "SegmentName", "CustomerId", "Change", "EvaluatedA
 const timestamp = (d: Date | string): string =>
   `CAST(${sqlString((typeof d === 'string' ? d : d.toISOString()).replace('Z', ''))} AS TIMESTAMP)`;
 
-/** One side of a comparison of memberships: a SegmentMembership version, and its flags table (membership.ts) when
- * that holds a column for every compared segment. */
+/** One side of a comparison of memberships: a SegmentMembership version, and its flags table (membership.ts) with
+ * the place of each segment's flag, when that holds a flag for every compared segment. */
 export interface MembershipSide {
   view: string;
-  flags?: string | undefined;
+  flags?: { table: string; places: Map<string, FlagPlace> } | undefined;
 }
 
 /**
@@ -79,13 +80,17 @@ export function membershipDiffSql(o: { previous: MembershipSide; next: Membershi
   );
 }
 
-/** The rows of a flags table in at least one of the segments: a customer in none on both sides has no change. */
-const membersOf = (flags: string, ids: string[]): string =>
-  `SELECT * FROM ${flags} AS f WHERE ${ids.map((id) => `f.${flagColumn(id)}`).join(' OR ')}`;
+type Flags = NonNullable<MembershipSide['flags']>;
 
-function flagsDiffSql(previous: string, next: string, ids: string[]): string {
-  const was = (id: string) => `coalesce(p.${flagColumn(id)}, FALSE)`;
-  const is = (id: string) => `coalesce(n.${flagColumn(id)}, FALSE)`;
+const placesOf = (flags: Flags, ids: string[]): FlagPlace[] => ids.map((id) => flags.places.get(id) as FlagPlace);
+
+/** The rows of a flags table in at least one of the segments: a customer in none on both sides has no change. */
+const membersOf = (flags: Flags, ids: string[]): string =>
+  `SELECT * FROM ${flags.table} AS f WHERE ${anyFlagSql('f', placesOf(flags, ids))}`;
+
+function flagsDiffSql(previous: Flags, next: Flags, ids: string[]): string {
+  const was = (id: string) => `coalesce(${anyFlagSql('p', placesOf(previous, [id]))}, FALSE)`;
+  const is = (id: string) => `coalesce(${anyFlagSql('n', placesOf(next, [id]))}, FALSE)`;
   const flags = ids.map((id, i) => `${is(id)} AS n${i}, ${was(id)} AS p${i}`).join(', ');
   const differ = ids.map((id) => `${is(id)} <> ${was(id)}`).join(' OR ');
   const unfold = ids.map(

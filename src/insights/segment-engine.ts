@@ -3,7 +3,7 @@
 // once per entity (one GROUP BY for all such conditions) and joined once; IsMemberOfSegment of a segment evaluated in
 // the same statement reads that segment's column from an inner layer (segments are layered in dependency order), and
 // of a segment kept from the previous version reads a column joined from it. The result is the version's flags table,
-// one row per customer and one BOOLEAN column per segment, which the SegmentMembership view unfolds (membership.ts).
+// one row per customer and one bit per segment, which the SegmentMembership view unfolds (membership.ts).
 import { AppError } from '../core/errors.ts';
 import type { HoistedLambda } from '../datastore/odata/index.ts';
 import { compileFilter } from '../datastore/odata/index.ts';
@@ -11,7 +11,7 @@ import { quoteIdent, sqlString } from '../datastore/schema.ts';
 import type { InsightsScope, ScopedEntity } from './links.ts';
 import { relatedEntities } from './links.ts';
 import type { MembershipLayout } from './membership.ts';
-import { flagColumn } from './membership.ts';
+import { packedFlagsSql } from './membership.ts';
 import { referencedSegments } from './references.ts';
 import { evaluationOrder } from './segments.ts';
 import type { CompiledSql } from './sql.ts';
@@ -42,7 +42,7 @@ interface Lifted {
 }
 
 /**
- * The statement that creates `layout.flags`: CustomerId and one BOOLEAN per segment of the layout, those in
+ * The statement that creates `layout.flags`: CustomerId and one bit per segment of the layout, those in
  * `evaluate` from their queries, the others kept from `previous` (a SegmentMembership version) by CustomerId.
  */
 export function segmentScanSql(input: {
@@ -133,6 +133,6 @@ function statementSql(
   cols.push(...kept.map((k) => `coalesce(${input.previous ? `k.${flag(k.ix)}` : 'NULL'}, FALSE) AS ${flag(k.ix)}`));
   let from = `(SELECT ${cols.join(', ')} FROM ${input.customer.table} AS t ${joins.join(' ')})`;
   for (const layer of layers) from = `(SELECT t.*, ${layer.join(', ')} FROM ${from} AS t)`;
-  const out = input.layout.segments.map((s, ix) => `t.${flag(ix)} AS ${flagColumn(s.id)}`);
+  const out = packedFlagsSql(input.layout, (ix) => `t.${flag(ix)}`);
   return `CREATE OR REPLACE TABLE ${target} AS SELECT t."CustomerId"${out.map((o) => `, ${o}`).join('')} FROM ${from} AS t`;
 }

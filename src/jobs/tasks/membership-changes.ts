@@ -27,6 +27,7 @@ import {
   changesPart,
   changesPartSql,
   changesViewSql,
+  flagPlaces,
   maxChangesParts,
   membershipChangesSchema,
   livePartsSql,
@@ -94,14 +95,14 @@ async function planParts(
   return { keep: live, merge: [], gone };
 }
 
-/** A SegmentMembership version, with its flags table when that has a column for each of `ids`. */
+/** A SegmentMembership version, with its flags table when that holds a flag for each of `ids`. */
 async function sideOf(conn: DuckDBConnection, view: string, ids: string[]): Promise<MembershipSide> {
-  const flags = backingName(view, 'flags');
-  const columns = await queryRows(conn, 'SELECT column_name FROM duckdb_columns() WHERE table_name = ?', [
-    unquoteIdent(flags),
+  const table = backingName(view, 'flags');
+  const columns = await queryRows(conn, 'SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?', [
+    unquoteIdent(table),
   ]);
-  const names = new Set(columns.map((c) => c.column_name as string));
-  return { view, flags: ids.length > 0 && ids.every((id) => names.has(id)) ? flags : undefined };
+  const places = flagPlaces(columns.map((c) => ({ name: c.column_name as string, type: c.data_type as string })));
+  return { view, flags: ids.length > 0 && ids.every((id) => places.has(id)) ? { table, places } : undefined };
 }
 
 async function recordChanges(ctx: TaskContext, segments: Noted[], opts: ChangesOptions): Promise<void> {
