@@ -364,6 +364,76 @@ for (const engine of await engines()) {
       }
     });
 
+    test('events emitted in one transaction reach each subscription in emit order; a rolled-back one sends nothing', async () => {
+      const s = await startTestServer({ engine, env: allowLoopback });
+      const rx = await startReceiver();
+      const { db, outbox } = s.runtime.services;
+      const completed = {
+        jobId: 'job_x',
+        status: 'succeeded' as const,
+        sourceRecords: 1,
+        unifiedProfiles: 1,
+        matchedRecords: 0,
+        matchesPerRule: {},
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:01.000Z',
+        durationMs: 1000,
+        error: null,
+      };
+      const refreshed = (submissionKind: 'scheduled' | 'onDemand') => ({
+        jobId: 'job_y',
+        submissionKind,
+        status: 'succeeded' as const,
+        startedAt: '2026-01-01T00:00:00.000Z',
+        finishedAt: '2026-01-01T00:00:01.000Z',
+        durationMs: 1000,
+        tasks: [],
+      });
+      try {
+        await subscribe(s, { url: `${rx.url}/both`, eventTypes: ['unification.completed', 'refresh.full.completed'] });
+        await subscribe(s, { url: `${rx.url}/one`, eventTypes: ['unification.completed'] });
+        await assert.rejects(
+          db.tx(async (tx) => {
+            await outbox.emit(tx, 'default', 'unification.completed', completed);
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        const ids = await db.tx(async (tx) => [
+          await outbox.emit(tx, 'default', 'unification.completed', completed),
+          // On demand: not for /both, which did not ask for manual refreshes.
+          await outbox.emit(tx, 'default', 'refresh.full.completed', refreshed('onDemand')),
+          await outbox.emit(tx, 'default', 'refresh.full.completed', refreshed('scheduled')),
+          await outbox.emit(tx, 'default', 'unification.completed', completed),
+        ]);
+        // Outside a transaction an emit is a transaction of its own.
+        ids.push(await outbox.emit(db, 'default', 'unification.completed', completed));
+        const got = await rx.waitFor(7);
+        await s.runtime.services.deliveryWorker.drain();
+        assert.equal(rx.received.length, 7, 'the rolled-back event was not sent');
+        const seen = (p: string) =>
+          got
+            .filter((r) => r.path === p)
+            .map((r) => [r.json.sequence, r.json.id, r.json.type])
+            .sort((a, b) => a[0] - b[0]);
+        const [u1, , r2, u2, u3] = ids;
+        assert.deepEqual(seen('/both'), [
+          [1, u1, 'unification.completed'],
+          [2, r2, 'refresh.full.completed'],
+          [3, u2, 'unification.completed'],
+          [4, u3, 'unification.completed'],
+        ]);
+        assert.deepEqual(seen('/one'), [
+          [1, u1, 'unification.completed'],
+          [2, u2, 'unification.completed'],
+          [3, u3, 'unification.completed'],
+        ]);
+      } finally {
+        await rx.close();
+        await s.stop();
+      }
+    });
+
     test('replay re-sends matching events with their ids and sequences; disabled subscriptions receive nothing', async () => {
       const s = await startTestServer({ engine, env: allowLoopback });
       const rx = await startReceiver();

@@ -118,6 +118,65 @@ for (const engine of await engines()) {
       }
     });
 
+    test('a batch is written inside its transaction just before commit, once, and dropped on rollback', async () => {
+      const { db, done } = await open(engine);
+      const key = {};
+      const second = {};
+      const insert = async (tx: Db, ids: string[]) => {
+        await tx.run(
+          `INSERT INTO instances (id, name, created_at) VALUES ${ids.map(() => "(?, ?, 'now')").join(', ')}`,
+          ids.flatMap((id) => [id, id]),
+        );
+      };
+      const flushes: string[][] = [];
+      const flush = async (tx: Db, ids: string[]) => {
+        flushes.push([...ids]);
+        await insert(tx, ids);
+        // A flush may open a batch of its own; it is written after this one, still before commit.
+        if (ids.includes('b2')) tx.batch(second, () => ['b3'], insert);
+      };
+      try {
+        assert.throws(() => db.batch(key, (): string[] => [], flush), /outside a transaction/);
+        await assert.rejects(
+          db.tx(async (tx) => {
+            tx.batch(key, (): string[] => [], flush).push('r1');
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(flushes.length, 0);
+        let seenInside: unknown;
+        await db.tx(async (tx) => {
+          tx.batch(key, (): string[] => [], flush).push('b1');
+          // Joined through a nested call or the outer handle, it is the same batch.
+          await tx.tx(async (inner) => inner.batch(key, (): string[] => [], flush).push('b2'));
+          db.batch(key, (): string[] => [], flush).push('b4');
+          seenInside = await tx.get('SELECT id FROM instances WHERE id = ?', ['b1']);
+          tx.afterCommit(() => flushes.push(['committed']));
+        });
+        assert.equal(seenInside, undefined, 'not written before the callback returns');
+        assert.deepEqual(flushes, [['b1', 'b2', 'b4'], ['committed']]);
+        const ids = await db.all<{ id: string }>(
+          "SELECT id FROM instances WHERE id LIKE 'b%' OR id = 'r1' ORDER BY id",
+        );
+        assert.deepEqual(
+          ids.map((r) => r.id),
+          ['b1', 'b2', 'b3', 'b4'],
+        );
+        await assert.rejects(
+          db.tx(async (tx) => tx.batch(key, (): string[] => [], flush).push('b1')),
+          'a failing flush rolls the transaction back',
+        );
+        assert.equal(
+          (await db.all<{ id: string }>("SELECT id FROM instances WHERE id LIKE 'b%'")).length,
+          4,
+          'nothing of the failed transaction is left',
+        );
+      } finally {
+        await done();
+      }
+    });
+
     test('a lazily flushed transaction commits like any other; the next one is flushed in full again', async () => {
       const { db, done } = await open(engine);
       const setting = async () =>

@@ -187,17 +187,23 @@ export async function disableSubscription(db: Db, subId: string, reason: string,
   ]);
 }
 
-/** Enabled subscriptions of an instance that want an event type. */
+const enabledRows = (db: Db, instanceId: string): Promise<Row[]> =>
+  db.all<Row>('SELECT * FROM subscriptions WHERE instance_id = ? AND enabled = 1 ORDER BY created_at, id', [
+    instanceId,
+  ]);
+
+/** Enabled subscriptions of an instance, oldest first. */
+export async function enabledSubscriptions(db: Db, instanceId: string): Promise<Subscription[]> {
+  return (await enabledRows(db, instanceId)).map(toSubscription);
+}
+
+/** Enabled subscriptions of an instance that want an event type, with their threshold states. */
 export async function subscriptionsFor(
   db: Db,
   instanceId: string,
   type: EventType,
 ): Promise<Array<Subscription & { triggerState: Record<string, ThresholdState> }>> {
-  const rows = await db.all<Row>(
-    'SELECT * FROM subscriptions WHERE instance_id = ? AND enabled = 1 ORDER BY created_at, id',
-    [instanceId],
-  );
-  return rows
+  return (await enabledRows(db, instanceId))
     .map((r) => ({ ...toSubscription(r), triggerState: fromJson<Record<string, ThresholdState>>(r.trigger_state) }))
     .filter((s) => s.eventTypes.includes(type));
 }

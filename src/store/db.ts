@@ -26,6 +26,10 @@ export interface Db {
   withLock<T>(key: string, fn: () => Promise<T>): Promise<T | undefined>;
   /** Runs fn once the current transaction has committed (at once outside a transaction); used to wake workers. */
   afterCommit(fn: () => void): void;
+  /** The current transaction's batch for `key`: made by `open` on first use, and written by `flush` inside the
+   * transaction once its callback has returned, just before it commits (flush may open further batches). Lets many
+   * small writes in one transaction become a few multi-row statements. Throws outside a transaction. */
+  batch<T>(key: object, open: () => T, flush: (tx: Db, batch: T) => Promise<void>): T;
   /** SQLite only: a consistent copy of the live database into `file` (SQLite's online backup), while it runs. */
   backup?(file: string): Promise<void>;
   close(): Promise<void>;

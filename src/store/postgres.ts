@@ -3,7 +3,8 @@
 // inside a transaction's callback joins it even through the pool handle (an ambient transaction, tracked with
 // AsyncLocalStorage; see sqlite.ts).
 import pg from 'pg';
-import { ambient, joinedTx } from './ambient.ts';
+import type { Batches } from './ambient.ts';
+import { ambient, flushBatches, joinedTx, openBatch } from './ambient.ts';
 import type { Db, SqlValue, TxOptions } from './db.ts';
 
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -45,7 +46,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   const owner = {};
   const current = (inTx: boolean): Db | undefined => (inTx ? undefined : joinedTx(owner));
-  const make = (q: Queryable, inTx: boolean, pending: Array<() => void> = []): Db => {
+  const make = (q: Queryable, inTx: boolean, pending: Array<() => void> = [], batches: Batches = new Map()): Db => {
     const self: Db = {
       dialect: 'postgres',
       all: async <T>(sql: string, params: SqlValue[] = []) =>
@@ -60,11 +61,16 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         if (joined) return fn(joined);
         const client = await pool.connect();
         const after: Array<() => void> = [];
-        const state = { owner, open: true, tx: make(client, true, after) };
+        const batches: Batches = new Map();
+        const state = { owner, open: true, tx: make(client, true, after, batches) };
         try {
           await client.query('BEGIN');
           if (opts?.flush === 'lazy') await client.query('SET LOCAL synchronous_commit = off');
-          const out = await ambient.run(state, () => fn(state.tx));
+          const out = await ambient.run(state, async () => {
+            const result = await fn(state.tx);
+            await flushBatches(batches, state.tx);
+            return result;
+          });
           state.open = false;
           await client.query('COMMIT');
           for (const f of after) f();
@@ -96,6 +102,12 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         if (joined) joined.afterCommit(f);
         else if (inTx) pending.push(f);
         else f();
+      },
+      batch: (key, open, flush) => {
+        const joined = current(inTx);
+        if (joined) return joined.batch(key, open, flush);
+        if (!inTx) throw new Error('batch() outside a transaction');
+        return openBatch(batches, key, open, flush);
       },
       close: async () => {
         await pool.end();

@@ -6,7 +6,8 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
-import { ambient, joinedTx } from './ambient.ts';
+import type { Batches } from './ambient.ts';
+import { ambient, flushBatches, joinedTx, openBatch } from './ambient.ts';
 import type { Db, SqlValue, TxOptions } from './db.ts';
 
 /** Opens (or creates) the database file, readable and writable by its owner only: SQLite gives its -wal and -shm
@@ -40,15 +41,22 @@ export function openSqlite(file: string): Db {
     return result;
   };
   let pending: Array<() => void> = [];
+  let batches: Batches = new Map();
   const owner = {};
   const joined = (inTx: boolean): boolean => inTx || joinedTx(owner) !== undefined;
-  /** BEGIN … COMMIT around fn, holding the lock; after-commit callbacks run once it has committed. */
+  /** BEGIN … COMMIT around fn, holding the lock; batches are flushed before COMMIT, after-commit callbacks run once
+   * it has committed. */
   const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
     db.exec('BEGIN IMMEDIATE');
     pending = [];
+    batches = new Map();
     const state = { owner, open: true, tx: inner };
     try {
-      const out = await ambient.run(state, () => fn(inner));
+      const out = await ambient.run(state, async () => {
+        const result = await fn(inner);
+        await flushBatches(batches, inner);
+        return result;
+      });
       state.open = false;
       db.exec('COMMIT');
       const run = pending;
@@ -59,6 +67,7 @@ export function openSqlite(file: string): Db {
       state.open = false;
       db.exec('ROLLBACK');
       pending = [];
+      batches = new Map();
       throw err;
     }
   };
@@ -100,6 +109,10 @@ export function openSqlite(file: string): Db {
     afterCommit: (f) => {
       if (joined(inTx)) pending.push(f);
       else f();
+    },
+    batch: (key, open, flush) => {
+      if (!joined(inTx)) throw new Error('batch() outside a transaction');
+      return openBatch(batches, key, open, flush);
     },
     backup: async (file: string) => {
       await backup(db, file);
