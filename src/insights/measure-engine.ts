@@ -85,13 +85,17 @@ export function businessGroups(items: MeasureItem[], scope: InsightsScope): Meas
 }
 
 export interface CustomerGroup {
-  /** CREATE TABLE of the group's values by CustomerIx (the rowid of Customer; null for CustomerIds not in it). */
+  /** CREATE TEMP TABLE of the group's values by CustomerIx (the rowid of Customer; null for CustomerIds not in it). */
   query: CompiledSql;
   table: string;
   outputs: GroupOutput[];
 }
 
-/** Customer measures in groups that reach customers the same way: one GROUP BY CustomerId each, stored in a table. */
+/**
+ * Customer measures in groups that reach customers the same way: one GROUP BY CustomerId each, stored in a temporary
+ * table of the connection, which assembles CustomerMeasures from it: DuckDB keeps a temporary table in memory, without
+ * the compression and storage of a table of the database (ADR 0137: 0.45 s less CPU for the bench's 1 M customers).
+ */
 export function customerGroups(
   items: Array<MeasureItem & { link: CustomerLink }>,
   scope: InsightsScope,
@@ -107,7 +111,7 @@ export function customerGroups(
     return {
       query: {
         sql:
-          `CREATE OR REPLACE TABLE ${table} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v.* EXCLUDE ("CustomerId") ` +
+          `CREATE OR REPLACE TEMP TABLE ${table} AS SELECT CAST(c.rowid AS INTEGER) AS "CustomerIx", v.* EXCLUDE ("CustomerId") ` +
           `FROM (${values}) AS v LEFT JOIN ${customerTable} AS c ON c."CustomerId" = v."CustomerId"`,
         params,
       },
