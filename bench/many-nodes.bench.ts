@@ -18,21 +18,13 @@ import { webhookSink } from '../src/delivery/sink.ts';
 import { openStore } from '../src/store/index.ts';
 import type { Bench, BenchTable } from './lib.ts';
 import { ms, summarize } from './lib.ts';
+import type { CpuWindow } from './process-cpu.ts';
+import { cpuWindow } from './process-cpu.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'bench-admin-key-0123456789abcdef';
 const pgUrl = process.env.INSIGHTFLOW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const U = '/v1/instances/default';
-
-/** CPU time of the machine (all cores, every process) so far: idle and total, in ms. */
-const cpuTimes = () =>
-  os.cpus().reduce(
-    (a, c) => ({
-      idle: a.idle + c.times.idle,
-      total: a.total + c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle,
-    }),
-    { idle: 0, total: 0 },
-  );
 
 const time = async (fn: () => Promise<unknown>): Promise<number> => {
   const t = performance.now();
@@ -101,7 +93,27 @@ const until = async (check: () => Promise<boolean> | boolean, polls = 30_000) =>
   throw new Error('timed out');
 };
 
-async function cluster(dir: string, scale: number, log: (l: string) => void): Promise<BenchTable> {
+/** CPU per delivery of each process group, in µs, for the 1-node and the 3-node run. */
+function cpuTable(total: number, one: CpuWindow, three: CpuWindow): BenchTable {
+  const us = (msUsed: number) => `${Math.round((msUsed * 1000) / total)} µs`;
+  const nodes = (w: CpuWindow) => w.processes.reduce((a, b) => a + b, 0);
+  return {
+    title: 'Many nodes: CPU per signed delivery, by process',
+    description: `CPU time (user + system, from /proc) each group of processes spent while the ${total.toLocaleString('en')} deliveries above went out, divided by their number. Server nodes: each node's process; PostgreSQL backends: the server processes of the benchmark's database (every node's connections); PostgreSQL shared: the postmaster, WAL writer, checkpointer and other background processes; benchmark process: the loopback receiver (and the idle emitter); rest: what else ran on the machine (other users, the kernel's interrupt work).`,
+    columns: ['process group', '1 node', '3 nodes'],
+    rows: [
+      ['server nodes (all)', us(nodes(one)), us(nodes(three))],
+      ...[0, 1, 2].map((i) => [`server node ${i + 1}`, us(one.processes[i] ?? 0), us(three.processes[i] ?? 0)]),
+      ['PostgreSQL backends', us(one.pgDatabase), us(three.pgDatabase)],
+      ['PostgreSQL shared processes', us(one.pgShared), us(three.pgShared)],
+      ['benchmark process (receiver)', us(one.self), us(three.self)],
+      ['rest of the machine', us(one.rest), us(three.rest)],
+      ['machine (busy)', us(one.machineBusy), us(three.machineBusy)],
+    ],
+  };
+}
+
+async function cluster(dir: string, scale: number, log: (l: string) => void): Promise<BenchTable[]> {
   const dbName = `bench_nodes_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: pgUrl });
   await admin.connect();
@@ -110,11 +122,15 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
   url.pathname = `/${dbName}`;
   const shared = path.join(dir, 'shared');
   mkdirSync(path.join(shared, 'imports'), { recursive: true });
-  let received = 0;
+  // The receiver counts webhook-ids, so that a lost delivery keeps the run from ending and one sent twice is seen.
+  const received = new Set<string>();
+  let twice = 0;
   const rx = createServer((req, res) => {
+    const id = String(req.headers['webhook-id']);
     req.resume();
     req.on('end', () => {
-      received++;
+      if (received.has(id)) twice++;
+      else received.add(id);
       res.writeHead(200).end();
     });
   });
@@ -168,10 +184,10 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
     const total = Math.max(1000, Math.round(10_000 * scale));
     // All events in one transaction: the nodes see them at once when it commits, so the clock runs from the commit to
     // the last arrival and measures delivery alone.
-    const deliver = async () => {
-      const before = received;
+    const deliver = async (count: number) => {
+      const before = received.size;
       await store.tx(async (tx) => {
-        for (let j = 0; j < total; j++)
+        for (let j = 0; j < count; j++)
           await outbox.emit(tx, 'default', 'unification.completed', {
             jobId: 'job_bench',
             status: 'succeeded',
@@ -186,18 +202,22 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
           });
       });
       const t0 = performance.now();
-      const c0 = cpuTimes();
-      await until(() => received >= before + total);
-      const c1 = cpuTimes();
-      // How busy the machine was: with its cores saturated, more nodes cannot deliver more.
-      const busy = 1 - (c1.idle - c0.idle) / Math.max(1, c1.total - c0.total);
-      return { rate: (total / (performance.now() - t0)) * 1000, busy };
+      const pids = nodes.flatMap((n) => (n.child?.pid ? [n.child.pid] : []));
+      const end = await cpuWindow(admin, dbName, pids);
+      await until(() => received.size >= before + count);
+      const rate = (count / (performance.now() - t0)) * 1000;
+      return { rate, cpu: await end() };
     };
-    log(`deliveries: ${total} events with 1 node`);
-    const { rate: one, busy: oneBusy } = await deliver();
+    // Each set of nodes first delivers a fifth as many, untimed, so that every node's delivery path is compiled (the
+    // nodes added for the second run start cold) and the runs measure the steady state.
+    const warmUp = Math.round(total / 5);
+    log(`deliveries: ${total} events with 1 node (after ${warmUp} to warm up)`);
+    await deliver(warmUp);
+    const { rate: one, cpu: oneCpu } = await deliver(total);
     await Promise.all([nodes[1]!.start(), nodes[2]!.start()]);
-    log(`deliveries: ${total} events with 3 nodes`);
-    const { rate: three, busy: threeBusy } = await deliver();
+    log(`deliveries: ${total} events with 3 nodes (after ${warmUp} to warm up)`);
+    await deliver(warmUp);
+    const { rate: three, cpu: threeCpu } = await deliver(total);
 
     const rows = Math.round(1_000_000 * scale);
     log(`refresh of ${rows.toLocaleString('en')} rows, then the first page on another node`);
@@ -259,15 +279,17 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
       12_000,
     );
     const killToEnd = performance.now() - k0;
-    return {
+    const summary: BenchTable = {
       title: 'Many nodes: three processes on one PostgreSQL and one shared directory',
-      description: `${total.toLocaleString('en')} signed deliveries to one loopback receiver with 1 node, then with 3, from the commit of one transaction that emitted them all to the last arrival (each node 64 in flight; all processes share this machine's ${os.cpus().length} cores). A refresh of ${rows.toLocaleString('en')} rows on one node, then a page at depth 90% on another node: the first request (which may load the version) and the next; and the time from the job's end until the third node, asked for nothing but its health, serves the new version. kill -9 of the node running a refresh until another node reports the job ended (lease 30 s, swept every 10 s).`,
+      description: `${total.toLocaleString('en')} signed deliveries to one loopback receiver with 1 node, then with 3, from the commit of one transaction that emitted them all to the last arrival, each after an untimed fifth as many to warm the nodes up (each node 64 in flight; all processes share this machine's ${os.cpus().length} cores). A refresh of ${rows.toLocaleString('en')} rows on one node, then a page at depth 90% on another node: the first request (which may load the version) and the next; and the time from the job's end until the third node, asked for nothing but its health, serves the new version. kill -9 of the node running a refresh until another node reports the job ended (lease 30 s, swept every 10 s).`,
       columns: ['measure', 'value'],
       rows: [
         ['deliveries/s, 1 node', Math.round(one)],
         ['deliveries/s, 3 nodes', Math.round(three)],
-        ['machine CPU busy while 1 node delivers', `${Math.round(oneBusy * 100)} %`],
-        ['machine CPU busy while 3 nodes deliver', `${Math.round(threeBusy * 100)} %`],
+        ['webhook-ids received twice', twice],
+        // How busy the machine was: with its cores saturated, more nodes cannot deliver more.
+        ['machine CPU busy while 1 node delivers', `${Math.round(oneCpu.busyShare * 100)} %`],
+        ['machine CPU busy while 3 nodes deliver', `${Math.round(threeCpu.busyShare * 100)} %`],
         ['job end → served by a node that got no request (background)', ms(servedInBackground, 0)],
         ['first page on another node after the refresh', ms(first, 0)],
         ['next page on that node', ms(second, 1)],
@@ -283,6 +305,7 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
         },
       ],
     };
+    return [summary, cpuTable(total, oneCpu, threeCpu)];
   } finally {
     for (const n of nodes) n.child?.kill('SIGKILL');
     await store.close();
@@ -294,7 +317,7 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
 
 const bench: Bench = async ({ dir, scale, log }) => [
   await seam(dir, Math.round(1_000_000 * scale), log),
-  await cluster(dir, scale, log),
+  ...(await cluster(dir, scale, log)),
 ];
 
 export default bench;
