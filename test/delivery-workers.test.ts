@@ -143,5 +143,35 @@ for (const engine of await engines()) {
         await s.stop();
       }
     });
+
+    test(
+      'a claim reads the due deliveries it takes, not all of them, before statistics know of the due rows',
+      { skip: engine !== 'postgres' && 'PostgreSQL plans the claim from statistics; SQLite walks its index' },
+      async () => {
+        const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+        try {
+          const { db } = s.runtime.services;
+          await s.runtime.services.deliveryWorker.stop();
+          const r = await s.call('POST', `${U}/subscriptions`, {
+            body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['unification.completed'] },
+          });
+          assert.equal(r.status, 201);
+          // A burst of due deliveries in a table never analyzed: the planner guesses a handful of due rows and, left
+          // alone, reads and sorts them all through a bitmap scan for each claim.
+          await emit(s, 2000);
+          const read = await db.tx(async (tx) => {
+            const claimed = await claimDeliveries(tx, { now: new Date(), leaseMs: 60_000, limit: 10, nodeId: 'n' });
+            assert.equal(claimed.length, 10);
+            const row = await tx.get<{ n: number }>(
+              `SELECT pg_stat_get_xact_tuples_returned('deliveries_due'::regclass) AS n`,
+            );
+            return Number(row!.n);
+          });
+          assert.ok(read < 100, `the claim read ${read} index entries of the due index for 10 deliveries`);
+        } finally {
+          await s.stop();
+        }
+      },
+    );
   });
 }

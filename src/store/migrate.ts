@@ -17,6 +17,7 @@ import m0038 from './migrations/0038_members.ts';
 import m0053 from './migrations/0053_flow_run_claims.ts';
 import m0058 from './migrations/0058_sessions.ts';
 import m0115 from './migrations/0115_evaluations_by_instance.ts';
+import m0135 from './migrations/0135_delivery_claims.ts';
 
 export const migrations = [
   { version: 1, name: 'foundation', sql: m0001 },
@@ -35,6 +36,7 @@ export const migrations = [
   { version: 53, name: 'flow_run_claims', sql: m0053 },
   { version: 58, name: 'sessions', sql: m0058 },
   { version: 115, name: 'evaluations_by_instance', sql: m0115 },
+  { version: 135, name: 'delivery_claims', sql: m0135 },
 ];
 
 export async function migrate(db: Db): Promise<number> {

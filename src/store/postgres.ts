@@ -64,8 +64,8 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         const batches: Batches = new Map();
         const state = { owner, open: true, tx: make(client, true, after, batches) };
         try {
-          await client.query('BEGIN');
-          if (opts?.flush === 'lazy') await client.query('SET LOCAL synchronous_commit = off');
+          // One round trip: a simple query may hold both statements.
+          await client.query(opts?.flush === 'lazy' ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN');
           const out = await ambient.run(state, async () => {
             const result = await fn(state.tx);
             await flushBatches(batches, state.tx);
