@@ -2,8 +2,11 @@
 // keeps an open transaction from interleaving with other callers' statements. Code running inside a transaction's
 // callback joins that transaction even when it uses the outer handle (an ambient transaction, tracked with
 // AsyncLocalStorage): a request handler wrapped in one transaction (the audit seam, src/http/audit-seam.ts) then
-// commits its change and its audit row together, whatever service handles it calls.
+// commits its change and its audit row together, whatever service handles it calls. A transaction that must survive
+// a power failure is made durable by an fsync of the write-ahead log on libuv's thread pool (syncLog), not inside
+// COMMIT on the event loop.
 import { chmodSync, closeSync, openSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Batches } from './ambient.ts';
@@ -22,6 +25,7 @@ export function openSqlite(file: string): Db {
     'PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;',
   );
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(db, file);
+  const log = walOf(db) ? syncLog(`${file}-wal`) : undefined;
   const cache = new Map<string, StatementSync>();
   const prepare = (sql: string): StatementSync => {
     let st = cache.get(sql);
@@ -44,25 +48,22 @@ export function openSqlite(file: string): Db {
   let batches: Batches = new Map();
   const owner = {};
   const joined = (inTx: boolean): boolean => inTx || joinedTx(owner) !== undefined;
-  /** BEGIN … COMMIT around fn, holding the lock; batches are flushed before COMMIT, after-commit callbacks run once
-   * it has committed. */
-  const transaction = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+  /** BEGIN … COMMIT around fn, holding the lock; batches are flushed before COMMIT; `durable` (the log's fsync) runs
+   * after it, still holding the lock, and after-commit callbacks once that is done. */
+  const transaction = async <T>(fn: (tx: Db) => Promise<T>, durable?: () => Promise<void>): Promise<T> => {
     db.exec('BEGIN IMMEDIATE');
     pending = [];
     batches = new Map();
     const state = { owner, open: true, tx: inner };
+    let out: T;
     try {
-      const out = await ambient.run(state, async () => {
+      out = await ambient.run(state, async () => {
         const result = await fn(inner);
         await flushBatches(batches, inner);
         return result;
       });
       state.open = false;
       db.exec('COMMIT');
-      const run = pending;
-      pending = [];
-      for (const f of run) f();
-      return out;
     } catch (err) {
       state.open = false;
       db.exec('ROLLBACK');
@@ -70,6 +71,11 @@ export function openSqlite(file: string): Db {
       batches = new Map();
       throw err;
     }
+    const run = pending;
+    pending = [];
+    await durable?.();
+    for (const f of run) f();
+    return out;
   };
   const direct = (inTx: boolean): Db => ({
     dialect: 'sqlite',
@@ -86,14 +92,17 @@ export function openSqlite(file: string): Db {
     tx: async <T>(fn: (tx: Db) => Promise<T>, opts?: TxOptions): Promise<T> => {
       if (joined(inTx)) return fn(inner);
       return exclusive(async () => {
-        // In WAL mode NORMAL writes the commit to the WAL without an fsync; the next FULL commit (or a checkpoint)
-        // syncs it together with everything before it.
+        // In WAL mode NORMAL writes the commit to the log without an fsync; the next fsync of the log (a full
+        // commit's, or a checkpoint's) makes it durable together with everything before it. A full commit is one
+        // written so and then synced off the event loop before the transaction resolves: no statement runs on this
+        // connection (the only writer) before the commit is on disk, so nothing reads it or builds on it earlier.
         const lazy = opts?.flush === 'lazy';
-        if (lazy) db.exec('PRAGMA synchronous = NORMAL');
+        const normal = lazy || log !== undefined;
+        if (normal) db.exec('PRAGMA synchronous = NORMAL');
         try {
-          return await transaction(fn);
+          return await transaction(fn, lazy ? undefined : log?.sync);
         } finally {
-          if (lazy) db.exec('PRAGMA synchronous = FULL');
+          if (normal) db.exec('PRAGMA synchronous = FULL');
         }
       });
     },
@@ -120,11 +129,32 @@ export function openSqlite(file: string): Db {
     close: async () => {
       await lock;
       await checkpointer?.stop();
+      await log?.close();
       db.close();
     },
   });
   const inner = direct(true);
   return direct(false);
+}
+
+/** Whether the connection writes a write-ahead log (not so for `:memory:`, or where WAL could not be enabled). */
+const walOf = (db: DatabaseSync): boolean =>
+  (db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode === 'wal';
+
+/** fsyncs the write-ahead log on libuv's thread pool: what `synchronous = FULL` does at the end of each commit, while
+ * the event loop goes on. The log keeps its file while the database is open (checkpoints restart it in place). */
+function syncLog(walFile: string): { sync: () => Promise<void>; close: () => Promise<void> } {
+  let handle: FileHandle | undefined;
+  return {
+    sync: async () => {
+      handle ??= await open(walFile, 'r+');
+      await handle.sync();
+    },
+    close: async () => {
+      await handle?.close();
+      handle = undefined;
+    },
+  };
 }
 
 /** Log pages after which the writing connection checkpoints by itself: only when the checkpoint thread falls far
