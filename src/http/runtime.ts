@@ -130,7 +130,7 @@ export async function createServices(
         publicUrl: () => links.base,
         snapshotsDir,
       }),
-      measure: measureTask(),
+      measure: measureTask({ snapshotsDir }),
       publish: publishTask({ dataStore: local, snapshotsDir }),
     },
     onJobFinished: async (tx: typeof db, job: Job) => {

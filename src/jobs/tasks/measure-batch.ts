@@ -1,6 +1,7 @@
 // Computes, once per job, every measure whose task is not skipped (insights/measure-engine.ts: one query per group
-// of measures over the same entity and dimensions, or reaching customers the same way), and stages the parts of the
-// job's CustomerMeasures. Each measure gets its answer or the reason it cannot be evaluated.
+// of measures over the same entity and dimensions, or reaching customers the same way), and stages the job's
+// CustomerMeasures, whose files are written at once, on a read connection, while the business measures run (ADR 0137).
+// Each measure gets its answer or the reason it cannot be evaluated.
 import type { DuckDBValue } from '@duckdb/node-api';
 import { AppError, TaskError } from '../../core/errors.ts';
 import type { PublishedEntity } from '../../datastore/index.ts';
@@ -38,24 +39,19 @@ import {
 import type { TaskContext } from '../runner.ts';
 import { noProfilesYet } from './evaluation.ts';
 import { evaluationScope } from './insights-scope.ts';
+import { exportNow } from './staged-files.ts';
 
 export type MeasureResult = Omit<HistoryPoint, 'evaluatedAt' | 'jobId'> & { customers?: number };
 
 const asNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-/** The job's CustomerMeasures in the making: the columns its customer-measure tasks have stored. */
-interface CustomerMeasuresParts {
+/** The job's CustomerMeasures version and the columns it keeps from the published one. */
+interface CustomerMeasuresVersion {
   entity: PublishedEntity;
-  customerTable: string;
   previous: { table: string; keep: string[] } | undefined;
-  columns: MeasureColumn[];
 }
 
-const partsByJob = new WeakMap<TaskContext['staging'], CustomerMeasuresParts>();
-
-async function customerMeasuresParts(ctx: TaskContext, customer: ScopedEntity): Promise<CustomerMeasuresParts> {
-  const known = partsByJob.get(ctx.staging);
-  if (known) return known;
+async function stageCustomerMeasures(ctx: TaskContext): Promise<CustomerMeasuresVersion> {
   const evaluated = new Set(
     ctx.job.tasks.filter((t) => t.operationType === 'measure' && t.status !== 'skipped').map((t) => t.identifier),
   );
@@ -74,36 +70,21 @@ async function customerMeasuresParts(ctx: TaskContext, customer: ScopedEntity): 
     rowCount: 0,
     version,
   };
-  const parts: CustomerMeasuresParts = {
-    entity,
-    customerTable: customer.table,
-    previous: previous ? { table: previous.table, keep } : undefined,
-    columns: [],
-  };
-  partsByJob.set(ctx.staging, parts);
-  // Staged now, so that the runner drops the parts (backing tables of this version) if the job does not publish.
+  // Staged now, so that the runner drops the version and its backing tables if the job does not publish.
   ctx.staging.stage(entity);
-  ctx.staging.onAssemble('CustomerMeasures', () =>
-    ctx.data.write(async (conn) => {
-      await conn.run(customerMeasuresTableSql(entity.table, parts.customerTable, parts.columns, parts.previous));
-      for (const c of parts.columns) await dropTable(conn, c.table);
-      ctx.staging.stage({
-        ...entity,
-        attributes: await describeTable(conn, entity.table),
-        rowCount: await countRows(conn, entity.table),
-      });
-    }),
-  );
-  return parts;
+  return { entity, previous: previous ? { table: previous.table, keep } : undefined };
 }
 
 const batches = new WeakMap<TaskContext['staging'], Promise<Map<string, MeasureResult | TaskError>>>();
 
 /** The answers of the job's measures by measure id: computed by the first measure task, then remembered. */
-export function evaluateMeasures(ctx: TaskContext): Promise<Map<string, MeasureResult | TaskError>> {
+export function evaluateMeasures(
+  ctx: TaskContext,
+  snapshotsDir: string,
+): Promise<Map<string, MeasureResult | TaskError>> {
   let batch = batches.get(ctx.staging);
   if (!batch) {
-    batch = computeMeasures(ctx);
+    batch = computeMeasures(ctx, snapshotsDir);
     batches.set(ctx.staging, batch);
   }
   return batch;
@@ -123,7 +104,10 @@ function answerOf(g: MeasureGroup, o: GroupOutput, rows: Array<Record<string, un
   };
 }
 
-async function computeMeasures(ctx: TaskContext): Promise<Map<string, MeasureResult | TaskError>> {
+async function computeMeasures(
+  ctx: TaskContext,
+  snapshotsDir: string,
+): Promise<Map<string, MeasureResult | TaskError>> {
   const scope = await evaluationScope(ctx);
   const inJob = new Set(
     ctx.job.tasks.filter((t) => t.operationType === 'measure' && t.status !== 'skipped').map((t) => t.identifier),
@@ -162,34 +146,44 @@ async function computeMeasures(ctx: TaskContext): Promise<Map<string, MeasureRes
       business.push({ key: `total:${m.id}`, def: { ...m, kind: 'business', dimensions: [] }, entity });
     }
   }
-  const parts = perCustomer.length > 0 ? await customerMeasuresParts(ctx, scope.customer as ScopedEntity) : undefined;
-  const groups = businessGroups(business, scope);
-  const stored = parts
-    ? customerGroups(perCustomer, scope, parts.customerTable, (g) => backingName(parts.entity.table, `measure${g}`))
+  const customer = scope.customer as ScopedEntity;
+  const cm = perCustomer.length > 0 ? await stageCustomerMeasures(ctx) : undefined;
+  const stored = cm
+    ? customerGroups(perCustomer, scope, customer.table, (g) => backingName(cm.entity.table, `measure${g}`))
     : [];
-  const answers = new Map<string, MeasureResult>();
   const reached = new Map<string, number>();
-  await ctx.data.write(async (conn) => {
-    for (const g of groups) {
-      const rows = await queryRows(conn, g.query.sql, g.query.params as DuckDBValue[]);
-      for (const o of g.outputs) answers.set(o.key, answerOf(g, o, rows));
-    }
-    for (const g of stored) {
-      await dropTable(conn, g.table);
-      await conn.run(g.query.sql, g.query.params as DuckDBValue[]);
-      const counts = (await queryRows(conn, reachedCustomersSql(g)))[0] ?? {};
-      for (const o of g.outputs) reached.set(o.key, Number(counts[o.rows] ?? 0));
-    }
-  });
-  if (parts) {
+  // CustomerMeasures first, so that its files are written on a read connection while the business measures run.
+  if (cm) {
     const columns: MeasureColumn[] = stored.flatMap((g) =>
       g.outputs.map((o) => {
         const m = (perCustomer.find((c) => c.key === o.key) as { measure: Measure }).measure;
         return { name: m.name, table: g.table, column: o.value, aggregation: m.aggregation };
       }),
     );
-    parts.columns = [...parts.columns.filter((c) => !columns.some((x) => x.name === c.name)), ...columns];
+    await ctx.data.write(async (conn) => {
+      for (const g of stored) {
+        await dropTable(conn, g.table);
+        await conn.run(g.query.sql, g.query.params as DuckDBValue[]);
+        const counts = (await queryRows(conn, reachedCustomersSql(g)))[0] ?? {};
+        for (const o of g.outputs) reached.set(o.key, Number(counts[o.rows] ?? 0));
+      }
+      await conn.run(customerMeasuresTableSql(cm.entity.table, customer.table, columns, cm.previous));
+      for (const g of stored) await dropTable(conn, g.table);
+      ctx.staging.stage({
+        ...cm.entity,
+        attributes: await describeTable(conn, cm.entity.table),
+        rowCount: await countRows(conn, cm.entity.table),
+      });
+    });
+    exportNow(ctx, snapshotsDir, cm.entity.table);
   }
+  const answers = new Map<string, MeasureResult>();
+  await ctx.data.write(async (conn) => {
+    for (const g of businessGroups(business, scope)) {
+      const rows = await queryRows(conn, g.query.sql, g.query.params as DuckDBValue[]);
+      for (const o of g.outputs) answers.set(o.key, answerOf(g, o, rows));
+    }
+  });
   for (const m of measures) {
     if (out.has(m.id)) continue;
     if (m.kind === 'business') out.set(m.id, answers.get(m.id) as MeasureResult);

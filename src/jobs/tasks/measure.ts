@@ -9,12 +9,12 @@ import type { TaskExecutor } from '../runner.ts';
 import { publishEvaluation } from './evaluation.ts';
 import { evaluateMeasures } from './measure-batch.ts';
 
-export function measureTask(): TaskExecutor {
+export function measureTask(opts: { snapshotsDir: string }): TaskExecutor {
   return {
     run: async (ctx) => {
       const m = await getMeasure(ctx.db, ctx.instanceId, ctx.task.identifier ?? '');
       if (!m) throw new TaskError('NotConfigured', 'the measure was deleted after the job was submitted');
-      const result = (await evaluateMeasures(ctx)).get(m.id);
+      const result = (await evaluateMeasures(ctx, opts.snapshotsDir)).get(m.id);
       if (!result) throw new TaskError('NotConfigured', 'the measure was created after the job was submitted');
       if (result instanceof TaskError) throw result;
       const subject = { kind: 'measure' as const, id: m.id, name: m.name, owners: m.owners };

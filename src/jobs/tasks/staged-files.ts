@@ -1,7 +1,7 @@
 // The files of the versions a job stages (datastore/snapshot-files.ts), written before the transaction that
-// publishes them. A version final before the publish task runs — SegmentMembership, once the segment scan is done —
-// is written at once on a read connection, while the job's other tasks keep the writer busy; the publish task writes
-// the others, then waits for those (ADR 0095).
+// publishes them. A version final before the publish task runs — SegmentMembership once the segment scan is done,
+// CustomerMeasures once the customer measures are — is written at once on a read connection, while the job's other
+// tasks keep the writer busy; the publish task writes the others, then waits for those (ADR 0095, ADR 0137).
 import { exportVersion } from '../../datastore/index.ts';
 import type { Staging, TaskContext } from '../runner.ts';
 
