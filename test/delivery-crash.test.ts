@@ -3,30 +3,25 @@
 // receives every event (the receiver drops duplicates by webhook-id): the set of (subscription, event) received equals
 // what the events table says. SQLite, the embedded default (the multi-node claim is covered by delivery-workers).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { startReceiver } from './support/receiver.ts';
-import { freePort, until } from './support/net.ts';
+import { until } from './support/net.ts';
+import { startServerProcess, type ServerProcess } from './support/server-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'crash-test-admin-key-0123456789';
 const U = '/v1/instances/default';
 
 test('kill -9 while delivering loses no event', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'insightflow-crash-'));
   mkdirSync(path.join(dataDir, 'imports'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
   const rx = await startReceiver();
   rx.respond = () => ({ status: 200, delayMs: 15 });
   const env = {
-    ...process.env,
     INSIGHTFLOW_DATA_DIR: dataDir,
-    INSIGHTFLOW_PORT: String(port),
     INSIGHTFLOW_ADMIN_KEY: adminKey,
     INSIGHTFLOW_DEMO: '0',
     INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8',
@@ -34,9 +29,9 @@ test('kill -9 while delivering loses no event', async (t) => {
     INSIGHTFLOW_RATE_LIMIT: '1000000',
     INSIGHTFLOW_DATABASE_URL: '',
   };
-  let child: ChildProcess | null = null;
+  let server: ServerProcess | null = null;
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(base + p, {
+    const res = await fetch(server!.base + p, {
       method,
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -44,19 +39,9 @@ test('kill -9 while delivering loses no event', async (t) => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
+  /** Starts the server; restarted, on the port it had. */
   const start = async () => {
-    child = spawn(path.join(root, 'node_modules/.bin/node'), ['src/cli/main.ts', 'serve'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    await until('the server answers', async () => {
-      try {
-        return (await fetch(`${base}/v1/health`)).ok;
-      } catch {
-        return false;
-      }
-    });
+    server = await startServerProcess({ env, echoStderr: true, ...(server ? { port: server.port } : {}) });
   };
   const control = () => new DatabaseSync(path.join(dataDir, 'control.sqlite'), { readOnly: true });
   try {
@@ -81,8 +66,8 @@ test('kill -9 while delivering loses no event', async (t) => {
     for (let i = 0; i < 25; i++) assert.equal((await call('POST', `${U}/jobs`, { operationType: 'all' })).status, 202);
 
     await until('a good part has been delivered', () => rx.received.length >= 120);
-    child!.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    server!.child.kill('SIGKILL');
+    await server!.exited;
     const receivedAtKill = rx.received.length;
 
     await start();
@@ -121,9 +106,10 @@ test('kill -9 while delivering loses no event', async (t) => {
     assert.equal(failed.n, 0);
     assert.deepEqual([...received].sort(), [...expected].sort());
   } finally {
-    if (child && (child as ChildProcess).exitCode === null) {
-      (child as ChildProcess).kill('SIGTERM');
-      await new Promise((r) => (child as ChildProcess).once('exit', r));
+    const running = server as ServerProcess | null;
+    if (running && running.child.exitCode === null) {
+      running.child.kill('SIGTERM');
+      await running.exited;
     }
     await rx.close();
     rmSync(dataDir, { recursive: true, force: true });

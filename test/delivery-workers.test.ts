@@ -144,10 +144,9 @@ for (const engine of await engines()) {
       }
     });
 
-    test(
-      'a claim reads the due deliveries it takes, not all of them, before statistics know of the due rows',
-      { skip: engine !== 'postgres' && 'PostgreSQL plans the claim from statistics; SQLite walks its index' },
-      async () => {
+    // PostgreSQL only: it plans the claim from statistics, where SQLite walks its index.
+    if (engine === 'postgres')
+      test('a claim reads the due deliveries it takes, not all of them, before statistics know of the due rows', async () => {
         const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
         try {
           const { db } = s.runtime.services;
@@ -171,7 +170,6 @@ for (const engine of await engines()) {
         } finally {
           await s.stop();
         }
-      },
-    );
+      });
   });
 }

@@ -5,7 +5,6 @@
 // baseline workspace succeeds. The generator is seeded: the seed is printed, and INSIGHTFLOW_FUZZ_SEED repeats a run.
 // SQLite and PostgreSQL (skipped with the reason when unreachable).
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -18,9 +17,8 @@ import { routes } from '../src/http/routes/index.ts';
 import { engines, postgresUrl } from './support/engines.ts';
 import type { FileKind, Rand } from './support/hostile.ts';
 import { hostileBody, hostileFile, hostileId, hostileODataQuery, rand } from './support/hostile.ts';
-import { freePort } from './support/net.ts';
+import { startServerProcess } from './support/server-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'fuzz-test-admin-key-0123456789';
 const U = '/v1/instances/default';
 const seed = Number(process.env.INSIGHTFLOW_FUZZ_SEED ?? randomInt(2 ** 31));
@@ -198,15 +196,9 @@ for (const engine of await engines()) {
       u.pathname = `/${dbName}`;
       dbUrl = u.toString();
     }
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    let stderr = '';
-    const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/node'), ['src/cli/main.ts', 'serve'], {
-      cwd: root,
+    const server = await startServerProcess({
       env: {
-        ...process.env,
         INSIGHTFLOW_DATA_DIR: dataDir,
-        INSIGHTFLOW_PORT: String(port),
         INSIGHTFLOW_ADMIN_KEY: adminKey,
         INSIGHTFLOW_DEMO: '0',
         INSIGHTFLOW_LOG_LEVEL: 'error',
@@ -217,25 +209,14 @@ for (const engine of await engines()) {
           ? { INSIGHTFLOW_SHARED_DIR: dataDir, INSIGHTFLOW_SECRET_KEY: 'fuzz-secret-key-0123456789abcdef' }
           : {}),
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
     });
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
-    const exited = new Promise((res) => child.once('exit', res));
+    const { child, base, exited } = server;
     const c = client(base);
     const alive = async (what: string) => {
-      assert.equal(child.exitCode, null, `${what}: the server process exited (seed ${seed})\n${stderr}`);
+      assert.equal(child.exitCode, null, `${what}: the server process exited (seed ${seed})\n${server.stderr()}`);
       assert.equal((await c.send('GET', '/v1/health', { key: null })).status, 200, what);
     };
     try {
-      for (let i = 0; i < 1500; i++) {
-        try {
-          if ((await fetch(`${base}/v1/health`)).ok) break;
-        } catch {
-          // not listening yet
-        }
-        assert.equal(child.exitCode, null, `the server did not start\n${stderr}`);
-        await new Promise((res) => setTimeout(res, 20));
-      }
       const files = await goodFiles(work);
       const sourceIds: Baseline['sourceIds'] = [];
       for (const s of sources) {
@@ -316,7 +297,7 @@ for (const engine of await engines()) {
         }
         const seen = [...statuses].sort((x, y) => x[0] - y[0]).map(([k, n]) => `${k}×${n}`);
         process.stdout.write(`# ${engine} batch ${b}: ${seen.join(' ')}\n`);
-        assert.deepEqual(failures, [], `batch ${b} (seed ${seed}):\n${failures.join('\n')}\n${stderr}`);
+        assert.deepEqual(failures, [], `batch ${b} (seed ${seed}):\n${failures.join('\n')}\n${server.stderr()}`);
         await alive(`batch ${b}`);
         await restoreBaseline(c, baseline, files);
         await fullRefresh(`the baseline refresh after batch ${b}`);

@@ -8,17 +8,16 @@
 // within its lease ends its own interrupted job, no delivery is lost across nodes and kills, and the rate limit is
 // one count across nodes. A short lease (2 s) keeps the test quick; nothing waits on the clock, only on conditions.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { postgresUnavailable, postgresUrl } from './support/engines.ts';
-import { freePort, until as pollUntil } from './support/net.ts';
+import { until as pollUntil } from './support/net.ts';
 import { startReceiver } from './support/receiver.ts';
+import { startServerProcess, type ServerProcess } from './support/server-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'many-nodes-admin-key-0123456789';
 const U = '/v1/instances/default';
 /** Two minutes: the many-node steps wait for leases and sweeps. */
@@ -42,10 +41,11 @@ async function writeContacts(file: string, rows: number, tag: string): Promise<v
 
 interface Node {
   name: string;
+  /** 0 until the node has first started. */
   port: number;
   dataDir: string;
   base: string;
-  child: ChildProcess | null;
+  server: ServerProcess | null;
 }
 
 test('three nodes on one PostgreSQL and one shared directory', async (t) => {
@@ -66,18 +66,18 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
   const shared = path.join(work, 'shared');
   mkdirSync(path.join(shared, 'imports'), { recursive: true });
   const rx = await startReceiver();
-  const nodes: Node[] = [];
-  for (const name of ['n1', 'n2', 'n3']) {
-    const port = await freePort();
-    nodes.push({ name, port, dataDir: path.join(work, name), base: `http://127.0.0.1:${port}`, child: null });
-  }
+  const nodes: Node[] = ['n1', 'n2', 'n3'].map((name) => ({
+    name,
+    port: 0,
+    dataDir: path.join(work, name),
+    base: '',
+    server: null,
+  }));
+  /** Starts a node; restarted, on the port it had. */
   const start = async (n: Node) => {
-    n.child = spawn(path.join(root, 'node_modules/.bin/node'), ['src/cli/main.ts', 'serve'], {
-      cwd: root,
+    const s = await startServerProcess({
       env: {
-        ...process.env,
         INSIGHTFLOW_DATA_DIR: n.dataDir,
-        INSIGHTFLOW_PORT: String(n.port),
         INSIGHTFLOW_DATABASE_URL: url.toString(),
         INSIGHTFLOW_SHARED_DIR: shared,
         INSIGHTFLOW_SECRET_KEY: 'many-nodes-secret-key-shared-by-all-nodes',
@@ -89,22 +89,16 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
         INSIGHTFLOW_RATE_LIMIT: '1000000',
         INSIGHTFLOW_DUCKDB_MEMORY: '512MB',
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      echoStderr: true,
+      ...(n.port ? { port: n.port } : {}),
     });
-    await until(`${n.name} answers`, async () => {
-      try {
-        return (await fetch(`${n.base}/v1/health`)).ok;
-      } catch {
-        return false;
-      }
-    });
+    Object.assign(n, { port: s.port, base: s.base, server: s });
   };
   const kill9 = async (n: Node) => {
-    const child = n.child as ChildProcess;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-    n.child = null;
+    const s = n.server as ServerProcess;
+    s.child.kill('SIGKILL');
+    await s.exited;
+    n.server = null;
   };
   const call = async (n: Node, method: string, p: string, body?: unknown, key = adminKey) => {
     const res = await fetch(p.startsWith('http') ? p : n.base + p, {
@@ -117,7 +111,7 @@ test('three nodes on one PostgreSQL and one shared directory', async (t) => {
   };
   const job = async (n: Node, id: string) => (await call(n, 'GET', `${U}/jobs/${id}`)).body;
   const ended = (j: { status: string }) => !['queued', 'running'].includes(j.status);
-  const live = () => nodes.filter((n) => n.child);
+  const live = () => nodes.filter((n) => n.server);
   const runnerOf = async (jobId: string): Promise<Node> => {
     let holder: string | undefined;
     await until('a task of the job runs on some node', async () => {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createNodeMembership, nodeIdOf, setSnapshotsSynced } from '../cluster/index.ts';
-import type { Config } from '../config/index.ts';
+import { ConfigError, type Config } from '../config/index.ts';
 import { readItemsPage } from '../connector/items.ts';
 import { memoryRateLimiter, sharedRateLimiter } from '../connector/rate-limit.ts';
 import { systemClock, type Clock } from '../core/clock.ts';
@@ -293,13 +293,36 @@ export async function startRuntime(
   services.scheduler.start();
   services.flowWorker.start();
   const app = createApp(services, routes, { webDir: webDistDir });
-  const server: ServerType = await new Promise((resolve) => {
-    // 32 KiB of request head, so that OData URLs of 16 KiB pass; longer heads get 431 from node:http.
-    const s = serve(
-      { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 32 * 1024 } },
-      () => resolve(s),
-    );
-  });
+  /** Stops what was started above, in order; the store last. */
+  const shutdown = async () => {
+    clearInterval(pruneTimer);
+    await services.scheduler.stop();
+    await services.runner.stop();
+    await services.flowWorker.stop();
+    await services.deliveryWorker.stop();
+    await services.snapshots.stop();
+    await services.node.stop();
+    await services.sender.close();
+    await services.dataStore.close();
+    await db.close();
+  };
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      // 32 KiB of request head, so that OData URLs of 16 KiB pass; longer heads get 431 from node:http.
+      const s = serve(
+        { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 32 * 1024 } },
+        () => {
+          s.off('error', reject);
+          resolve(s);
+        },
+      );
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await shutdown();
+    throw listenError(err, config);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = hostUrl(config.host, port);
@@ -318,16 +341,26 @@ export async function startRuntime(
         (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       });
       await demo;
-      clearInterval(pruneTimer);
-      await services.scheduler.stop();
-      await services.runner.stop();
-      await services.flowWorker.stop();
-      await services.deliveryWorker.stop();
-      await services.snapshots.stop();
-      await services.node.stop();
-      await services.sender.close();
-      await services.dataStore.close();
-      await db.close();
+      await shutdown();
     },
   };
+}
+
+/** A port that cannot be listened on is a setting to change: said so, with the variable that sets it. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${config.host}:${config.port}`;
+  if (code === 'EADDRINUSE')
+    return new ConfigError(
+      'INSIGHTFLOW_PORT',
+      `${where} is in use by another program (EADDRINUSE); choose another port`,
+    );
+  if (code === 'EACCES')
+    return new ConfigError(
+      'INSIGHTFLOW_PORT',
+      `${where} needs privileges this process lacks (EACCES); use a port above 1023`,
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return new ConfigError('INSIGHTFLOW_HOST', `${config.host} is not an address of this machine (EADDRNOTAVAIL)`);
+  return err;
 }

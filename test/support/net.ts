@@ -1,13 +1,22 @@
 // Small helpers for tests that start real server processes on loopback.
 import { createServer, type AddressInfo } from 'node:net';
 
-/** A free loopback port (for a server whose URL must be known before it starts). */
+const handedOut = new Set<number>();
+
+/** A free loopback port (for a server whose URL must be known before it starts), never the same one twice in a test
+ * process: the servers of one test (several nodes) must not be given one port between its release and its use. */
 export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
+  for (let i = 0; i < 100; i++) {
+    const srv = createServer();
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const { port } = srv.address() as AddressInfo;
+    await new Promise<void>((resolve) => srv.close(() => resolve()));
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no loopback port that this test process has not used yet');
 }
 
 /** Polls `check` every 20 ms until it holds; throws naming `what` after `polls` tries (3,000: a minute). */
