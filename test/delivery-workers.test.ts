@@ -7,23 +7,30 @@ import { silentLogger } from '../src/core/log.ts';
 import type { ClaimedDelivery, Completion } from '../src/delivery/deliveries.sql.ts';
 import { claimDeliveries, completeDeliveries } from '../src/delivery/deliveries.sql.ts';
 import { createDeliveryWorker } from '../src/delivery/worker.ts';
-import { engines } from './support/engines.ts';
+import { engines, type Engine } from './support/engines.ts';
+import { unificationCompleted } from './support/events.ts';
 import { startReceiver } from './support/receiver.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
 const U = '/v1/instances/default';
-const data = {
-  jobId: 'job_x',
-  status: 'succeeded' as const,
-  sourceRecords: 1,
-  unifiedProfiles: 1,
-  matchedRecords: 0,
-  matchesPerRule: {},
-  startedAt: '2026-01-01T00:00:00.000Z',
-  finishedAt: '2026-01-01T00:00:01.000Z',
-  durationMs: 1000,
-  error: null,
-};
+const data = unificationCompleted();
+
+/** A server whose own delivery worker is stopped, with one subscription to unification.completed (a closed port):
+ * the test claims and completes its deliveries itself. */
+async function withIdleWorker(engine: Engine): Promise<TestServer> {
+  const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+  try {
+    await s.runtime.services.deliveryWorker.stop();
+    const r = await s.call('POST', `${U}/subscriptions`, {
+      body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['unification.completed'] },
+    });
+    assert.equal(r.status, 201);
+    return s;
+  } catch (err) {
+    await s.stop();
+    throw err;
+  }
+}
 
 async function emit(s: TestServer, n: number): Promise<void> {
   const { db, outbox } = s.runtime.services;
@@ -85,14 +92,9 @@ for (const engine of await engines()) {
     });
 
     test('outcomes of a delivery claimed three times, recorded in one batch, log each attempt once', async () => {
-      const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+      const s = await withIdleWorker(engine);
       try {
         const { db } = s.runtime.services;
-        await s.runtime.services.deliveryWorker.stop();
-        const r = await s.call('POST', `${U}/subscriptions`, {
-          body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['unification.completed'] },
-        });
-        assert.equal(r.status, 201);
         await emit(s, 1);
         // Each claim takes the delivery over once the previous lease (1 s) has expired: B and C log "outcome unknown"
         // for attempt 1 and both send attempt 2.
@@ -147,14 +149,9 @@ for (const engine of await engines()) {
     // PostgreSQL only: it plans the claim from statistics, where SQLite walks its index.
     if (engine === 'postgres')
       test('a claim reads the due deliveries it takes, not all of them, before statistics know of the due rows', async () => {
-        const s = await startTestServer({ engine, env: { INSIGHTFLOW_ALLOWED_TARGETS: '127.0.0.0/8' } });
+        const s = await withIdleWorker(engine);
         try {
           const { db } = s.runtime.services;
-          await s.runtime.services.deliveryWorker.stop();
-          const r = await s.call('POST', `${U}/subscriptions`, {
-            body: { url: 'http://127.0.0.1:9/hook', eventTypes: ['unification.completed'] },
-          });
-          assert.equal(r.status, 201);
           // A burst of due deliveries in a table never analyzed: the planner guesses a handful of due rows and, left
           // alone, reads and sorts them all through a bitmap scan for each claim.
           await emit(s, 2000);

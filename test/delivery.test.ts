@@ -8,6 +8,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { payloadSchemas, type EventType } from '../src/events/index.ts';
 import { engines } from './support/engines.ts';
+import { unificationCompleted } from './support/events.ts';
 import { startReceiver, type Received } from './support/receiver.ts';
 import { startTestServer, type TestServer } from './support/runtime.ts';
 
@@ -368,18 +369,7 @@ for (const engine of await engines()) {
       const s = await startTestServer({ engine, env: allowLoopback });
       const rx = await startReceiver();
       const { db, outbox } = s.runtime.services;
-      const completed = {
-        jobId: 'job_x',
-        status: 'succeeded' as const,
-        sourceRecords: 1,
-        unifiedProfiles: 1,
-        matchedRecords: 0,
-        matchesPerRule: {},
-        startedAt: '2026-01-01T00:00:00.000Z',
-        finishedAt: '2026-01-01T00:00:01.000Z',
-        durationMs: 1000,
-        error: null,
-      };
+      const completed = unificationCompleted();
       const refreshed = (submissionKind: 'scheduled' | 'onDemand') => ({
         jobId: 'job_y',
         submissionKind,

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { registerNode } from '../src/cluster/index.ts';
 import { claimDeliveries } from '../src/delivery/deliveries.sql.ts';
 import { engines } from './support/engines.ts';
+import { unificationCompleted } from './support/events.ts';
 import { startReceiver } from './support/receiver.ts';
 import { startTestServer } from './support/runtime.ts';
 
@@ -54,20 +55,7 @@ for (const engine of await engines()) {
             job.tasks[0].id,
           ]);
         });
-        await db.tx((tx) =>
-          outbox.emit(tx, 'default', 'unification.completed', {
-            jobId: 'job_before',
-            status: 'succeeded',
-            sourceRecords: 1,
-            unifiedProfiles: 1,
-            matchedRecords: 0,
-            matchesPerRule: {},
-            startedAt: '2026-01-01T00:00:00.000Z',
-            finishedAt: '2026-01-01T00:00:01.000Z',
-            durationMs: 1000,
-            error: null,
-          }),
-        );
+        await db.tx((tx) => outbox.emit(tx, 'default', 'unification.completed', unificationCompleted('job_before')));
         const claimed = await claimDeliveries(db, { now: new Date(), leaseMs: 600_000, limit: 10, nodeId: gone });
         assert.equal(claimed.length, 1, 'the dead node holds the delivery for ten minutes');
         await deliveryWorker.start();
