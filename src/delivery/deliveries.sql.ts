@@ -5,7 +5,7 @@ import type { SweepScope } from '../cluster/index.ts';
 import { lostHolder } from '../cluster/index.ts';
 import type { DeliveryFormat, EventEnvelope, EventType } from '../events/index.ts';
 import type { Db, SqlValue } from '../store/index.ts';
-import { skipLocked } from '../store/index.ts';
+import { inChunks, skipLocked } from '../store/index.ts';
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -109,7 +109,7 @@ export async function insertDeliveries(
   db: Db,
   rows: Array<{ id: string; envelope: EventEnvelope; now: string }>,
 ): Promise<void> {
-  for (const batch of chunked(rows)) {
+  for (const batch of inChunks(rows)) {
     await db.run(
       `INSERT INTO deliveries (id, instance_id, subscription_id, event_id, event_type, sequence, payload, status,
          attempt_count, round_attempts, first_attempt_at, next_attempt_at, lease_until, created_at, updated_at)
@@ -194,14 +194,14 @@ export async function completeDeliveries(db: Db, done: Completion[]): Promise<vo
     ]);
   }
   await db.tx(async (tx) => {
-    for (const rows of chunked(unknown)) {
+    for (const rows of inChunks(unknown)) {
       await tx.run(
         `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
          VALUES ${rows.map(() => "(?, ?, ?, NULL, 0, ?, '')").join(', ')} ON CONFLICT DO NOTHING`,
         rows.flat(),
       );
     }
-    for (const rows of chunked([...attempts.values()])) {
+    for (const rows of inChunks([...attempts.values()])) {
       await tx.run(
         `INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, response)
          VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}
@@ -211,7 +211,7 @@ export async function completeDeliveries(db: Db, done: Completion[]): Promise<vo
       );
     }
     // VALUES columns are column1, column2 … in both engines; the casts type PostgreSQL's parameters.
-    for (const rows of chunked(outcomes)) {
+    for (const rows of inChunks(outcomes)) {
       await tx.run(
         `UPDATE deliveries SET status = v.column3, attempt_count = v.column4, round_attempts = v.column5,
            first_attempt_at = v.column6, next_attempt_at = v.column7, lease_until = NULL, lost_claim = NULL,
@@ -222,13 +222,6 @@ export async function completeDeliveries(db: Db, done: Completion[]): Promise<vo
       );
     }
   });
-}
-
-/** Rows of a batch, 500 per statement: well under the bind-parameter limits of SQLite and PostgreSQL. */
-function chunked<T>(rows: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += 500) out.push(rows.slice(i, i + 500));
-  return out;
 }
 
 /** Ends deliveries without an attempt (their subscription is disabled). */
@@ -317,8 +310,7 @@ export async function requeueDelivery(db: Db, subscriptionId: string, deliveryId
 /** The sequence numbers a subscription's earlier deliveries gave these events (a replay reuses them). */
 export async function sequencesOf(db: Db, subscriptionId: string, eventIds: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (let i = 0; i < eventIds.length; i += 500) {
-    const chunk = eventIds.slice(i, i + 500);
+  for (const chunk of inChunks(eventIds)) {
     const rows = await db.all<{ event_id: string; sequence: number }>(
       `SELECT event_id, MIN(sequence) AS sequence FROM deliveries WHERE subscription_id = ?
          AND event_id IN (${chunk.map(() => '?').join(', ')}) GROUP BY event_id`,
@@ -357,8 +349,7 @@ export async function listDeliveries(
   );
   const attempts = new Map<string, AttemptView[]>();
   const ids = rows.map((r) => r.id);
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
+  for (const chunk of inChunks(ids)) {
     const found = await db.all<AttemptRow & { delivery_id: string }>(
       `SELECT delivery_id, at, status_code, latency_ms, error FROM delivery_attempts
        WHERE delivery_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY delivery_id, attempt`,

@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Db } from '../store/index.ts';
-import { toJson } from '../store/index.ts';
+import { inChunks, toJson } from '../store/index.ts';
 import type { EventData, EventEnvelope, EventType } from './catalog.ts';
 import { payloadSchemas } from './catalog.ts';
 import type { Subscription, SubscriptionStyle } from './subscriptions.ts';
@@ -43,9 +43,6 @@ export interface Evaluation {
   owners: string[];
 }
 
-/** Events per multi-row INSERT. */
-const eventBatch = 500;
-
 /** An emitted event, before it is written and fanned out. */
 interface EmittedEvent extends NewEvent {
   instanceId: string;
@@ -59,7 +56,7 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
     instanceId: string,
     type: EventType,
     items: Array<{ data: Record<string, unknown>; subject: string | null }>,
-  ): Promise<NewEvent[]> => {
+  ): Promise<EmittedEvent[]> => {
     const time = opts.clock.now().toISOString();
     const out = items.map((item) => ({
       id: newId('evt'),
@@ -154,8 +151,7 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
               dimension: ev.dimension,
               ...common,
             });
-      const [event] = await insertEvents(tx, ev.instanceId, type, [{ data, subject: sub.id }]);
-      await deliverMany(tx, sub, [{ ...(event as NewEvent), type }]);
+      await deliverMany(tx, sub, await insertEvents(tx, ev.instanceId, type, [{ data, subject: sub.id }]));
       fired++;
     }
     return fired;
@@ -197,8 +193,7 @@ export function createOutbox(opts: { clock: Clock; sinks: Partial<Record<Subscri
 
 /** Inserts stored events, a few hundred rows per statement. */
 async function insertEventRows(tx: Db, events: EmittedEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += eventBatch) {
-    const batch = events.slice(i, i + eventBatch);
+  for (const batch of inChunks(events)) {
     await tx.run(
       `INSERT INTO events (id, instance_id, type, time, subject, data) VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
       batch.flatMap((e) => [e.id, e.instanceId, e.type, e.time, e.subject, toJson(e.data)]),

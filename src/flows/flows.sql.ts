@@ -3,7 +3,7 @@ import type { SweepScope } from '../cluster/index.ts';
 import { lostHolder } from '../cluster/index.ts';
 import type { EventEnvelope } from '../events/index.ts';
 import type { Db } from '../store/index.ts';
-import { fromJson, skipLocked, toJson } from '../store/index.ts';
+import { fromJson, inChunks, skipLocked, toJson } from '../store/index.ts';
 import type { Flow, FlowRun, RunStatus, StepResult } from './model.ts';
 
 interface FlowRow {
@@ -115,8 +115,7 @@ export async function insertRun(db: Db, run: RunRecord): Promise<void> {
 
 /** Inserts runs, a few hundred rows per statement. */
 export async function insertRuns(db: Db, runs: RunRecord[]): Promise<void> {
-  for (let i = 0; i < runs.length; i += 500) {
-    const batch = runs.slice(i, i + 500);
+  for (const batch of inChunks(runs)) {
     await db.run(
       `INSERT INTO flow_runs (id, instance_id, flow_id, event_id, status, started_at, finished_at, steps, attempt_count, next_attempt_at, envelope)
        VALUES ${batch.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,

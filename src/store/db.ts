@@ -36,6 +36,13 @@ export interface Db {
 }
 
 /** `FOR UPDATE SKIP LOCKED` where the engine has it (PostgreSQL); SQLite serializes writers anyway. */
+/** Rows of a multi-row statement, 500 at a time: well under the bind-parameter limits of SQLite and PostgreSQL. */
+export function inChunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += 500) out.push(rows.slice(i, i + 500));
+  return out;
+}
+
 export const skipLocked = (db: Db): string => (db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '');
 
 export const toJson = (v: unknown): string => JSON.stringify(v ?? null);

@@ -8,7 +8,7 @@ import { openSqlite } from './sqlite.ts';
 
 export type { Db, Dialect, SqlValue, TxOptions } from './db.ts';
 export { detached } from './ambient.ts';
-export { fromJson, skipLocked, toJson } from './db.ts';
+export { fromJson, inChunks, skipLocked, toJson } from './db.ts';
 export { migrate } from './migrate.ts';
 export { openPostgres } from './postgres.ts';
 export { openSqlite } from './sqlite.ts';
