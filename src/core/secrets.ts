@@ -3,6 +3,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { boundedMemo } from './memo.ts';
 
 /** 32 bytes derived from the configured secret, or from the generated key file. */
 export function resolveSecretKey(opts: { secretKey: string | undefined; dataDir: string }): Buffer {
@@ -46,15 +47,5 @@ export function decryptText(key: Buffer, sealed: string): string {
 /** decryptText with a bounded memo of what it opened, for a hot path that opens the same few values again and again
  * (the delivery worker reads its subscriptions' signing secrets with every claimed batch): AES-GCM's setup costs
  * tens of microseconds a call. */
-export function memoDecrypt(key: Buffer, max = 10_000): (sealed: string) => string {
-  const opened = new Map<string, string>();
-  return (sealed) => {
-    let text = opened.get(sealed);
-    if (text === undefined) {
-      text = decryptText(key, sealed);
-      if (opened.size >= max) opened.delete(opened.keys().next().value as string);
-      opened.set(sealed, text);
-    }
-    return text;
-  };
-}
+export const memoDecrypt = (key: Buffer, max = 10_000): ((sealed: string) => string) =>
+  boundedMemo(max, (sealed) => decryptText(key, sealed));

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { AllowList } from '../core/address-policy.ts';
 import { classifyAddress, isAddressAllowed } from '../core/address-policy.ts';
+import { boundedMemo } from '../core/memo.ts';
 
 export interface HttpRequest {
   method: string;
@@ -160,16 +161,7 @@ export function createHttpSender(opts: HttpSenderOptions): HttpSender {
   const lookup = guardedLookup(opts.allowList);
   // The verdict on each target URL, kept: parsing the URL and an address in it costs microseconds a request, and a
   // worker sends to the same few URLs again and again. Names are checked each time they resolve (guardedLookup).
-  const checked = new Map<string, Target | Failure>();
-  const checkTarget = (raw: string): Target | Failure => {
-    let verdict = checked.get(raw);
-    if (verdict === undefined) {
-      verdict = judgeTarget(raw, opts.allowList);
-      if (checked.size >= 1000) checked.delete(checked.keys().next().value as string);
-      checked.set(raw, verdict);
-    }
-    return verdict;
-  };
+  const checkTarget = boundedMemo(1000, (raw): Target | Failure => judgeTarget(raw, opts.allowList));
   // undici fixes the connect timeout per agent, so each distinct connectTimeoutMs gets its own pool.
   const agents = new Map<number, Agent>();
   const agentFor = (connectMs: number): Agent => {

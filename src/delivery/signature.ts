@@ -1,24 +1,16 @@
 // Standard Webhooks signatures: HMAC-SHA256 over "id.timestamp.body" with the subscription's secret
 // ("whsec_" + base64 key). During a secret rotation both secrets sign, space-separated.
 import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { boundedMemo } from '../core/memo.ts';
 
 /** A new subscription secret: "whsec_" + base64 of 24 random bytes (the Standard Webhooks minimum of 192 bits). */
 export const generateSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
 
 // HMAC with a KeyObject costs about 2 µs against about 20 µs with a raw key (OpenSSL sets the key up once), so keys
 // are kept, a bounded number of them.
-const keys = new Map<string, KeyObject>();
-const maxKeys = 10_000;
-
-function keyOf(secret: string): KeyObject {
-  let key = keys.get(secret);
-  if (!key) {
-    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
-    if (keys.size >= maxKeys) keys.delete(keys.keys().next().value as string);
-    keys.set(secret, key);
-  }
-  return key;
-}
+const keyOf = boundedMemo(10_000, (secret): KeyObject =>
+  createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64')),
+);
 
 export interface SignInput {
   /** The webhook-id: the event id, the same across retries. */

@@ -2,6 +2,7 @@
 // with a message naming it; a list renders comma-separated, so "{{ event.data.owners }}" mails every owner. Parsed
 // templates are cached; parse and render work is bounded so a template cannot stall the worker.
 import { Liquid, type Template } from 'liquidjs';
+import { boundedMemo } from '../core/memo.ts';
 
 /** How a value prints: lists comma-separated, objects as JSON, nothing for null. */
 function display(value: unknown): string {
@@ -27,18 +28,7 @@ const liquid = new Liquid({
   memoryLimit: 10_000_000,
 });
 
-const cache = new Map<string, Template[]>();
-const maxCached = 1000;
-
-function parse(text: string): Template[] {
-  let t = cache.get(text);
-  if (!t) {
-    t = liquid.parse(text);
-    if (cache.size >= maxCached) cache.delete(cache.keys().next().value as string);
-    cache.set(text, t);
-  }
-  return t;
-}
+const parse = boundedMemo(1000, (text): Template[] => liquid.parse(text));
 
 /** A template that does not parse or does not render; permanent, so the flow worker does not retry it. */
 export class TemplateError extends Error {

@@ -9,6 +9,7 @@ import { chmodSync, closeSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { backup, DatabaseSync, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { boundedMemo } from '../core/memo.ts';
 import type { Batches } from './ambient.ts';
 import { ambient, flushBatches, joinedTx, openBatch } from './ambient.ts';
 import type { Db, SqlValue, TxOptions } from './db.ts';
@@ -26,17 +27,11 @@ export function openSqlite(file: string): Db {
   );
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(db, file);
   const log = walOf(db) ? syncLog(`${file}-wal`) : undefined;
-  const cache = new Map<string, StatementSync>();
-  const prepare = (sql: string): StatementSync => {
-    let st = cache.get(sql);
-    if (!st) {
-      st = db.prepare(sql);
-      st.setReadBigInts(false);
-      cache.set(sql, st);
-      if (cache.size > 500) cache.delete(cache.keys().next().value as string);
-    }
+  const prepare = boundedMemo(500, (sql): StatementSync => {
+    const st = db.prepare(sql);
+    st.setReadBigInts(false);
     return st;
-  };
+  });
   let lock: Promise<unknown> = Promise.resolve();
   const locks = new Set<string>();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
