@@ -4,10 +4,9 @@
 // PostgreSQL and one shared directory: the first page on another node right after a 1 M-row refresh ended, signed
 // deliveries per second with 1 and with 3 nodes, and the time from kill -9 of the node running a job to the job ended
 // (default 30 s lease).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -20,8 +19,9 @@ import type { Bench, BenchTable } from './lib.ts';
 import { ms, summarize } from './lib.ts';
 import type { CpuWindow } from './process-cpu.ts';
 import { cpuWindow } from './process-cpu.ts';
+import { unificationCompleted } from '../test/support/events.ts';
+import { startServerProcess, type ServerProcess } from '../test/support/server-process.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const adminKey = 'bench-admin-key-0123456789abcdef';
 const pgUrl = process.env.INSIGHTFLOW_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const U = '/v1/instances/default';
@@ -77,14 +77,6 @@ async function seam(dir: string, rows: number, log: (l: string) => void): Promis
   };
 }
 
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 const until = async (check: () => Promise<boolean> | boolean, polls = 30_000) => {
   for (let i = 0; i < polls; i++) {
     if (await check()) return;
@@ -136,20 +128,15 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
   });
   rx.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => rx.listen(0, '127.0.0.1', () => r()));
-  const nodes: Array<{ base: string; child: ChildProcess | null; start: () => Promise<void> }> = [];
+  const nodes: Array<{ base: string; server: ServerProcess | null; start: () => Promise<void> }> = [];
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
     const n = {
-      base: `http://127.0.0.1:${port}`,
-      child: null as ChildProcess | null,
+      base: '',
+      server: null as ServerProcess | null,
       start: async () => {
-        n.child = spawn(path.join(root, 'node_modules/.bin/node'), ['src/cli/main.ts', 'serve'], {
-          cwd: root,
-          stdio: ['ignore', 'ignore', 'inherit'],
+        n.server = await startServerProcess({
           env: {
-            ...process.env,
             INSIGHTFLOW_DATA_DIR: path.join(dir, `n${i}`),
-            INSIGHTFLOW_PORT: String(port),
             INSIGHTFLOW_DATABASE_URL: url.toString(),
             INSIGHTFLOW_SHARED_DIR: shared,
             INSIGHTFLOW_SECRET_KEY: 'bench-secret-key-shared-by-every-node',
@@ -159,8 +146,9 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
             INSIGHTFLOW_LOG_LEVEL: 'error',
             INSIGHTFLOW_RATE_LIMIT: '1000000',
           },
+          echoStderr: true,
         });
-        await until(async () => (await fetch(`${n.base}/v1/health`).catch(() => null))?.ok === true);
+        n.base = n.server.base;
       },
     };
     nodes.push(n);
@@ -188,21 +176,10 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
       const before = received.size;
       await store.tx(async (tx) => {
         for (let j = 0; j < count; j++)
-          await outbox.emit(tx, 'default', 'unification.completed', {
-            jobId: 'job_bench',
-            status: 'succeeded',
-            sourceRecords: 1,
-            unifiedProfiles: 1,
-            matchedRecords: 0,
-            matchesPerRule: {},
-            startedAt: '2026-01-01T00:00:00.000Z',
-            finishedAt: '2026-01-01T00:00:01.000Z',
-            durationMs: 1000,
-            error: null,
-          });
+          await outbox.emit(tx, 'default', 'unification.completed', unificationCompleted('job_bench'));
       });
       const t0 = performance.now();
-      const pids = nodes.flatMap((n) => (n.child?.pid ? [n.child.pid] : []));
+      const pids = nodes.flatMap((n) => (n.server?.child.pid ? [n.server.child.pid] : []));
       const end = await cpuWindow(admin, dbName, pids);
       await until(() => received.size >= before + count);
       const rate = (count / (performance.now() - t0)) * 1000;
@@ -271,9 +248,9 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
     });
     const victim = nodes[ids.indexOf(holder as string)]!;
     const survivor = nodes.find((n) => n !== victim)!;
-    victim.child?.kill('SIGKILL');
+    victim.server?.child.kill('SIGKILL');
     const k0 = performance.now();
-    victim.child = null;
+    victim.server = null;
     await until(
       async () => !['queued', 'running'].includes((await call(survivor.base, 'GET', `${U}/jobs/${long.id}`)).status),
       12_000,
@@ -307,7 +284,7 @@ async function cluster(dir: string, scale: number, log: (l: string) => void): Pr
     };
     return [summary, cpuTable(total, oneCpu, threeCpu)];
   } finally {
-    for (const n of nodes) n.child?.kill('SIGKILL');
+    for (const n of nodes) n.server?.child.kill('SIGKILL');
     await store.close();
     await new Promise<void>((r) => rx.close(() => r()));
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);

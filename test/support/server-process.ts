@@ -1,7 +1,8 @@
-// Insightflow as a child process (`node src/cli/main.ts serve`) on a loopback port, for tests that kill, restart or
-// fuzz a real server process. A port from freePort can be taken by another test process before the child binds it:
-// then the child exits with EADDRINUSE while the other server answers the health check. So the server counts as up
-// only when it accepts this test's admin key, and a child that lost its port is started again on another one.
+// Insightflow as a child process (`node src/cli/main.ts serve`) on a loopback port, for tests and benchmarks that kill,
+// restart or fuzz a real server process, or run several. A port from freePort can be taken by another process before
+// the child binds it: then the child exits with EADDRINUSE while the other server answers the health check. So the
+// server counts as up only when it accepts this test's admin key, and a child that lost its port is started again on
+// another one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { freePort, until } from './net.ts';
